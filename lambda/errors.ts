@@ -1,0 +1,108 @@
+/**
+ * The function's error hierarchy (CONTRACT.md sections 4 and 5).
+ *
+ * Every error a caller can meet is a `VendorError`: its `name` is what a direct
+ * invocation reports as `errorType`, its `code` and `status` are what the HTTP API
+ * answers. Messages say what happened and what to do, and never carry a secret or
+ * a token: they are built from our own words and sanitised issuer descriptions.
+ *
+ * Each class sets `name` from a string literal rather than `constructor.name`, so
+ * the name survives minification of the bundled function.
+ */
+export abstract class VendorError extends Error {
+  abstract override readonly name: string;
+  abstract readonly code: string;
+  abstract readonly status: number;
+}
+
+/** A setting of CONTRACT section 1 is invalid; nothing reaches the issuer. */
+export class ConfigurationError extends VendorError {
+  override readonly name = 'ConfigurationError';
+  readonly code = 'configuration_error';
+  readonly status = 500;
+}
+
+/** The caller's event or query is malformed, or asks for an audience that is not allowed. */
+export class BadRequestError extends VendorError {
+  override readonly name = 'BadRequestError';
+  readonly code = 'bad_request';
+  readonly status = 400;
+}
+
+/**
+ * The client credentials are unusable: the secret is missing or malformed
+ * (`unavailable`), or the issuer refused them (`rejected`).
+ */
+export class CredentialsError extends VendorError {
+  override readonly name = 'CredentialsError';
+  readonly code: 'credentials_unavailable' | 'credentials_rejected';
+  readonly status: 500 | 502;
+
+  constructor(
+    readonly reason: 'unavailable' | 'rejected',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.code = reason === 'rejected' ? 'credentials_rejected' : 'credentials_unavailable';
+    this.status = reason === 'rejected' ? 502 : 500;
+  }
+}
+
+/** The issuer could not give a usable token after retries. */
+export class IssuerError extends VendorError {
+  override readonly name = 'IssuerError';
+  readonly code = 'issuer_error';
+  readonly status = 502;
+
+  constructor(
+    message: string,
+    readonly details: IssuerFailureDetails = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** What we keep of a failed issuer answer: never the body wholesale. */
+export interface IssuerFailureDetails {
+  readonly httpStatus?: number;
+  readonly oauthError?: string;
+  readonly oauthErrorDescription?: string;
+}
+
+/** The issuer answered 429 (or we are honouring a shared back-off). */
+export class RateLimitedError extends VendorError {
+  override readonly name = 'RateLimitedError';
+  readonly code = 'rate_limited';
+  readonly status = 503;
+
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** HTTP only: a path the API does not serve reached the function. */
+export class NotFoundError extends VendorError {
+  override readonly name = 'NotFoundError';
+  readonly code = 'not_found';
+  readonly status = 404;
+}
+
+/** HTTP only: a known path with a method it does not serve. */
+export class MethodNotAllowedError extends VendorError {
+  override readonly name = 'MethodNotAllowedError';
+  readonly code = 'method_not_allowed';
+  readonly status = 405;
+
+  constructor(
+    readonly allowedMethod: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
