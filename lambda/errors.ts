@@ -106,3 +106,26 @@ export class MethodNotAllowedError extends VendorError {
     super(message);
   }
 }
+
+/**
+ * Anything unexpected, as callers see it: a generic message with the request id.
+ * The original is logged in full and kept as `cause`, never shown (fail closed).
+ */
+export class InternalError extends VendorError {
+  override readonly name = 'InternalError';
+  readonly code = 'internal_error';
+  readonly status = 500;
+
+  constructor(requestId: string, cause: unknown) {
+    super(
+      `An unexpected error occurred (request id ${requestId}); it has been logged. ` +
+        'Try again, and report the request id if it persists.',
+      { cause },
+    );
+  }
+}
+
+/** The error a caller may see: our own errors as they are, anything else as an InternalError. */
+export function toPublicError(error: unknown, requestId: string): VendorError {
+  return error instanceof VendorError ? error : new InternalError(requestId, error);
+}

@@ -1,0 +1,25 @@
+import { secondsLeft } from './expiry';
+import type { TokenSource, VendedToken } from './vendor';
+
+/** The answer of both entry points (CONTRACT section 4). */
+export interface TokenResult {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  /** The token's real expiry, ISO 8601. */
+  readonly expiresAt: string;
+  /** Whole seconds left until `expiresAt`; always more than the refresh margin. */
+  readonly expiresIn: number;
+  readonly audience: string;
+  readonly source: TokenSource;
+}
+
+export function toTokenResult(token: VendedToken, nowMs: number): TokenResult {
+  return {
+    accessToken: token.accessToken,
+    tokenType: token.tokenType,
+    expiresAt: new Date(token.expiresAt * 1000).toISOString(),
+    expiresIn: secondsLeft(token, nowMs),
+    audience: token.audience,
+    source: token.source,
+  };
+}
