@@ -11,11 +11,13 @@ type Answer = Response | Error | 'hang';
 /** A fetch that answers from a script and records what it was sent. */
 function scriptedFetch(answers: Answer[]) {
   const calls: { url: string; init: RequestInit }[] = [];
-  const fetch = jest.fn((url: string | URL | Request, init?: RequestInit) => {
-    calls.push({ url: String(url), init: init ?? {} });
+  const fetch = jest.fn((url: string, init?: RequestInit) => {
+    calls.push({ url, init: init ?? {} });
     const answer = answers.shift() ?? new Response(OK_BODY, { status: 200 });
     if (answer === 'hang') {
-      return new Promise<Response>((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+      return new Promise<Response>((_, reject) =>
+        init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'TimeoutError'))),
+      );
     }
     return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
   });
