@@ -16,14 +16,15 @@ const tier = (name, extra = {}) => ({
 });
 
 module.exports = {
+  // Integration and infra tests start servers and bundle the function: give them time.
+  testTimeout: 60000,
   projects: [
     tier('unit'),
     tier('integration', {
       globalSetup: '<rootDir>/test/support/dynamodb-local-setup.ts',
       globalTeardown: '<rootDir>/test/support/dynamodb-local-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/log-capture.ts'],
-      testTimeout: 30000,
     }),
-    tier('infra', { testTimeout: 60000 }),
+    tier('infra'),
   ],
 };

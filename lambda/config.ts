@@ -14,6 +14,11 @@ export const DEFAULT_REFRESH_MARGIN_SECONDS = 300;
 /** WLL tokens live 24 hours; a margin of a whole lifetime would make every token unusable. */
 export const MAX_REFRESH_MARGIN_SECONDS = 86_399;
 
+export const DEFAULT_LEASE_SECONDS = 15;
+export const MAX_LEASE_SECONDS = 120;
+export const DEFAULT_REFRESH_AHEAD_RATIO = 0.25;
+export const MAX_REFRESH_AHEAD_RATIO = 0.9;
+
 /** The function's settings (CONTRACT.md section 1), parsed once per container. */
 export interface Config {
   readonly credentialsSecretId: string;
@@ -23,6 +28,10 @@ export interface Config {
   readonly defaultAudience: string;
   readonly allowedAudiences: readonly string[];
   readonly refreshMarginSeconds: number;
+  /** How long a container may hold the refresh lease; 0 turns the cross-container lease off. */
+  readonly leaseSeconds: number;
+  /** Share of a token's lifetime, at its end, in which it is refreshed ahead; 0 turns that off. */
+  readonly refreshAheadRatio: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -41,7 +50,9 @@ export function loadConfig(env: Env): Config {
     tokenUrl: parseTokenUrl(read(env, 'WLL_TOKEN_URL') ?? WLL_TOKEN_ENDPOINTS[wllRegion]),
     defaultAudience,
     allowedAudiences: Object.freeze(parseAllowedAudiences(read(env, 'WLL_ALLOWED_AUDIENCES'), defaultAudience)),
-    refreshMarginSeconds: parseMargin(read(env, 'TOKEN_REFRESH_MARGIN_SECONDS')),
+    refreshMarginSeconds: parseWholeSeconds(env, 'TOKEN_REFRESH_MARGIN_SECONDS', DEFAULT_REFRESH_MARGIN_SECONDS, MAX_REFRESH_MARGIN_SECONDS),
+    leaseSeconds: parseWholeSeconds(env, 'TOKEN_LEASE_SECONDS', DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS),
+    refreshAheadRatio: parseRatio(read(env, 'TOKEN_REFRESH_AHEAD_RATIO')),
   };
   return Object.freeze(config);
 }
@@ -101,16 +112,26 @@ function parseAllowedAudiences(value: string | undefined, defaultAudience: strin
   return audiences;
 }
 
-function parseMargin(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_REFRESH_MARGIN_SECONDS;
+function parseWholeSeconds(env: Env, name: string, fallback: number, max: number): number {
+  const value = read(env, name);
+  if (value === undefined) return fallback;
   const seconds = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
-  if (!(seconds >= 0 && seconds <= MAX_REFRESH_MARGIN_SECONDS)) {
-    throw new ConfigurationError(
-      `TOKEN_REFRESH_MARGIN_SECONDS is '${clip(value)}': use a whole number of seconds from 0 to ` +
-        `${MAX_REFRESH_MARGIN_SECONDS} (default ${DEFAULT_REFRESH_MARGIN_SECONDS}).`,
-    );
+  if (!(seconds >= 0 && seconds <= max)) {
+    throw new ConfigurationError(`${name} is '${clip(value)}': use a whole number of seconds from 0 to ${max} (default ${fallback}).`);
   }
   return seconds;
+}
+
+function parseRatio(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_REFRESH_AHEAD_RATIO;
+  const ratio = /^\d*\.?\d+$/.test(value) ? Number(value) : NaN;
+  if (!(ratio >= 0 && ratio <= MAX_REFRESH_AHEAD_RATIO)) {
+    throw new ConfigurationError(
+      `TOKEN_REFRESH_AHEAD_RATIO is '${clip(value)}': use a share of the token lifetime from 0 (off) to ` +
+        `${MAX_REFRESH_AHEAD_RATIO} (default ${DEFAULT_REFRESH_AHEAD_RATIO}, the last quarter).`,
+    );
+  }
+  return ratio;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);

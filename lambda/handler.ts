@@ -4,6 +4,7 @@ import { toPublicError } from './errors';
 import { errorResponse, isApiGatewayEvent, jsonResponse, parseApiEvent } from './http';
 import { countServed, createTelemetry, flushMetrics, logFailure } from './observability';
 import { parseInvokeEvent, resolveAudience, type TokenRequest } from './requests';
+import { isScheduledEvent, refreshDueTokens, type ScheduledRefreshResult } from './scheduled-refresh';
 import { createVendor } from './service';
 import { toTokenResult, type TokenResult } from './token-result';
 
@@ -18,13 +19,18 @@ const service = (() => {
     return { error };
   }
 })();
+type Service = Exclude<typeof service, { error: unknown }>;
 
-/** One handler for direct invocations (CONTRACT section 4) and the REST API (section 5). */
-export async function handler(event: unknown, context: Context): Promise<TokenResult | APIGatewayProxyResult> {
+/**
+ * One handler for direct invocations (CONTRACT section 4), the REST API (section 5)
+ * and the EventBridge schedule that refreshes tokens ahead of their expiry.
+ */
+export async function handler(event: unknown, context: Context): Promise<TokenResult | APIGatewayProxyResult | ScheduledRefreshResult> {
   telemetry.logger.addContext(context);
   const api = isApiGatewayEvent(event);
   try {
     if ('error' in service) throw service.error;
+    if (isScheduledEvent(event)) return await scheduledRefresh(service, context);
     const request = api ? parseApiEvent(event) : parseInvokeEvent(event);
     const result = await vend(service, request, context);
     return api ? jsonResponse(200, result) : result;
@@ -38,20 +44,30 @@ export async function handler(event: unknown, context: Context): Promise<TokenRe
   }
 }
 
-/** Leave a second for answering after the vendor's last wait or attempt. */
-const ANSWER_RESERVE_MS = 1_000;
-
-async function vend(
-  { config, vendor }: Exclude<typeof service, { error: unknown }>,
-  request: TokenRequest,
-  context: Context,
-): Promise<TokenResult> {
+async function vend({ config, vendor }: Service, request: TokenRequest, context: Context): Promise<TokenResult> {
   const audience = resolveAudience(request.audience, config);
-  const remainingMs = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-  const deadlineMs = remainingMs === undefined ? undefined : Date.now() + remainingMs - ANSWER_RESERVE_MS;
-  const token = await vendor.vend({ audience, forceRefresh: request.forceRefresh, deadlineMs });
+  const token = await vendor.vend({ audience, forceRefresh: request.forceRefresh, deadlineMs: deadlineOf(context) });
   countServed(telemetry.metrics, token.source);
   const result = toTokenResult(token, Date.now());
-  telemetry.logger.info('Token vended', { audience, source: result.source, expiresAt: result.expiresAt, expiresIn: result.expiresIn });
+  const { source, expiresAt, expiresIn } = result;
+  telemetry.logger.info('Token vended', { audience, source, expiresAt, expiresIn, waitedMs: token.waitedMs });
   return result;
+}
+
+async function scheduledRefresh({ config, vendor }: Service, context: Context): Promise<ScheduledRefreshResult> {
+  const deadlineMs = deadlineOf(context) ?? Date.now() + SCHEDULED_REFRESH_DEFAULT_MS;
+  const { result, firstError } = await refreshDueTokens(vendor, config, deadlineMs, context.awsRequestId);
+  telemetry.logger.info('Scheduled refresh done', { ...result });
+  // Fail the invocation, so the function's error alarm sees a refresh that does not work.
+  if (firstError) throw firstError;
+  return result;
+}
+
+/** Leave a second for answering after the vendor's last wait or attempt. */
+const ANSWER_RESERVE_MS = 1_000;
+const SCHEDULED_REFRESH_DEFAULT_MS = 15_000;
+
+function deadlineOf(context: Context): number | undefined {
+  if (typeof context.getRemainingTimeInMillis !== 'function') return undefined;
+  return Date.now() + context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS;
 }

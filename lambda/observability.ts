@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { CacheOperation } from './cache-guard';
 import { InternalError, type VendorError } from './errors';
 import type { IssuerObserver } from './issuer';
 import { DEFAULT_SERVICE_NAME, MetricName, METRICS_NAMESPACE } from './telemetry-names';
@@ -41,6 +42,15 @@ export function issuerMetrics(metrics: Metrics): IssuerObserver {
       metrics.addMetric(MetricName.issuerFailures, MetricUnit.Count, 1);
       metrics.addMetric(`IssuerFailure${outcome}`, MetricUnit.Count, 1);
     }
+  };
+}
+
+/** The DynamoDB cache failed: warn (with the AWS error's name only) and count it. */
+export function cacheUnavailable({ logger, metrics }: Telemetry): (operation: CacheOperation, error: unknown) => void {
+  return (operation, error) => {
+    const errorName = error instanceof Error ? error.name : 'UnknownError';
+    logger.warn('DynamoDB token cache unavailable; vending without it for a few seconds', { operation, errorName });
+    metrics.addMetric(MetricName.cacheUnavailable, MetricUnit.Count, 1);
   };
 }
 

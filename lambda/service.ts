@@ -1,9 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GuardedCache } from './cache-guard';
 import type { Config } from './config';
 import { SecretsManagerCredentials } from './credentials';
 import { WllTokenIssuer } from './issuer';
-import { issuerMetrics, type Telemetry } from './observability';
+import { DynamoDbLeaseStore } from './lease-store';
+import { cacheUnavailable, issuerMetrics, type Telemetry } from './observability';
+import { TokenRefresher } from './refresher';
 import { DynamoDbTokenStore } from './token-store';
 import { TokenVendor } from './vendor';
 
@@ -18,11 +21,17 @@ const SDK_CLIENT_OPTIONS = {
 
 /** Wires the vendor to AWS and WLL; built once per container. */
 export function createVendor(config: Config, telemetry: Telemetry): TokenVendor {
+  const dynamodb = new DynamoDBClient(SDK_CLIENT_OPTIONS);
+  const cache = new GuardedCache(
+    new DynamoDbTokenStore(config.tokenTableName, config.refreshMarginSeconds, dynamodb),
+    new DynamoDbLeaseStore(config.tokenTableName, dynamodb),
+    cacheUnavailable(telemetry),
+  );
+  const issuer = new WllTokenIssuer({ tokenUrl: config.tokenUrl, observe: issuerMetrics(telemetry.metrics) });
   return new TokenVendor(config, {
-    credentials: new SecretsManagerCredentials(config.credentialsSecretId, {
-      client: new SecretsManagerClient(SDK_CLIENT_OPTIONS),
-    }),
-    store: new DynamoDbTokenStore(config.tokenTableName, config.refreshMarginSeconds, new DynamoDBClient(SDK_CLIENT_OPTIONS)),
-    issuer: new WllTokenIssuer({ tokenUrl: config.tokenUrl, observe: issuerMetrics(telemetry.metrics) }),
+    credentials: new SecretsManagerCredentials(config.credentialsSecretId, { client: new SecretsManagerClient(SDK_CLIENT_OPTIONS) }),
+    tokens: cache,
+    refresher: new TokenRefresher({ leaseMs: config.leaseSeconds * 1000, refreshMarginSeconds: config.refreshMarginSeconds }, { cache, issuer }),
+    log: { warn: (message, fields) => telemetry.logger.warn(message, fields ?? {}) },
   });
 }

@@ -51,8 +51,9 @@ test('the token item has the documented shape: hashed key, expiresAt, ttl = expi
   const result = await vend(h.loadHandler({ TOKEN_REFRESH_MARGIN_SECONDS: '600' }));
 
   const { Items = [] } = await h.dynamodb.send(new ScanCommand({ TableName: h.tableName }));
-  expect(Items).toHaveLength(1);
-  const item = Items[0]!;
+  const keys = Items.map((i) => i.pk?.S ?? '').sort();
+  expect(keys).toEqual([expect.stringMatching(/^lease#/), expect.stringMatching(/^token#/)]);
+  const item = Items.find((i) => i.pk?.S?.startsWith('token#'))!;
   const expiresAt = Number(item.expiresAt?.N);
   expect(expiresAt).toBe(Date.parse(result.expiresAt as string) / 1000);
   expect(Number(item.ttl?.N)).toBe(expiresAt - 600);

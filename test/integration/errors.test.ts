@@ -160,16 +160,22 @@ test('502 credentials_rejected when the client may not use the audience (403)', 
 });
 
 describe('502 issuer_error', () => {
-  test('the issuer keeps failing with 5xx: three attempts, then an error', async () => {
+  test('the issuer keeps failing with 5xx: three attempts, then an error, then a shared back-off', async () => {
     const failure = { status: 503, body: '{"error":"temporarily_unavailable","error_description":"Service Unavailable"}' };
-    h.wll.enqueue(failure, failure, failure, failure, failure, failure);
-    await expectBoth(h.loadHandler(), {
-      status: 502,
-      error: 'issuer_error',
-      errorType: 'IssuerError',
-      message: /failed after 3 attempts .*HTTP 503 temporarily_unavailable/,
+    h.wll.enqueue(failure, failure, failure);
+    const handler = h.loadHandler();
+
+    const api = await callApi(handler);
+    const direct = await invokeDirect(h.loadHandler(), {});
+
+    expect(api).toMatchObject({
+      statusCode: 502,
+      headers: NO_STORE,
+      body: { error: 'issuer_error', message: expect.stringMatching(/failed after 3 attempts .*HTTP 503 temporarily_unavailable/) },
     });
-    expect(h.wll.requests).toBe(6);
+    // Another container honours the back-off the first one recorded, instead of asking again.
+    expect(direct).toMatchObject({ ok: false, errorType: 'IssuerError', errorMessage: expect.stringMatching(/failed recently.*nobody asks it again for \d+ s/) });
+    expect(h.wll.requests).toBe(3);
   });
 
   test('an HTML page or an empty body is retried, then reported', async () => {
@@ -198,30 +204,33 @@ describe('502 issuer_error', () => {
     const handler = h.loadHandler();
 
     const outcome = await invokeDirect(handler, {});
-    const next = await invokeDirect(handler, {});
+    const realNow = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 11_000);
+    const afterBackoff = await invokeDirect(handler, {});
 
     expect(outcome).toMatchObject({ ok: false, errorType: 'IssuerError', errorMessage: expect.stringMatching(/token_type/) });
-    expect(next).toMatchObject({ ok: true, result: { source: 'issuer' } });
+    expect(afterBackoff).toMatchObject({ ok: true, result: { source: 'issuer' } });
     expect(h.wll.requests).toBe(2);
   });
 });
 
-test('503 rate_limited with Retry-After when the issuer asks for a long wait', async () => {
+test('503 rate_limited with Retry-After when the issuer asks for a long wait; others honour it', async () => {
   const tooMany = {
     status: 429,
     body: '{"error":"too_many_requests","error_description":"Global limit has been reached"}',
     headers: { 'Retry-After': '42', 'X-RateLimit-Limit': '30', 'X-RateLimit-Remaining': '0' },
   };
-  h.wll.enqueue(tooMany, tooMany);
-  const handler = h.loadHandler();
+  h.wll.enqueue(tooMany);
 
-  const api = await callApi(handler);
-  const direct = await invokeDirect(handler, {});
+  const api = await callApi(h.loadHandler());
+  const direct = await invokeDirect(h.loadHandler(), {});
 
   expect(api).toMatchObject({ statusCode: 503, headers: { ...NO_STORE, 'Retry-After': '42' }, body: { error: 'rate_limited' } });
-  expect(direct).toMatchObject({ ok: false, errorType: 'RateLimitedError', errorMessage: expect.stringMatching(/retry after 42 seconds/) });
-  expect((direct as { error: { retryAfterSeconds?: number } }).error.retryAfterSeconds).toBe(42);
-  expect(h.wll.requests).toBe(2);
+  expect(direct).toMatchObject({ ok: false, errorType: 'RateLimitedError', errorMessage: expect.stringMatching(/retry after 4[12] seconds/) });
+  const { retryAfterSeconds } = (direct as { error: { retryAfterSeconds: number } }).error;
+  expect(retryAfterSeconds).toBeGreaterThanOrEqual(41);
+  expect(retryAfterSeconds).toBeLessThanOrEqual(42);
+  expect(h.wll.requests).toBe(1);
 });
 
 test('a short Retry-After is waited out and the call succeeds', async () => {

@@ -26,6 +26,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The environment before any test changed it: each handler starts from it, so overrides never leak. */
+const baseline = { ...process.env };
+
 export const AUDIENCES = ['wlloyalty.net', 'staging.wlloyalty.net', 'production.wlloyalty.net'] as const;
 
 /** Credentials unlike any other test's, so a leak check can recognise them. */
@@ -75,7 +78,8 @@ export async function startHarness(options: { delayMs?: number } = {}): Promise<
     env,
     putCredentials,
     loadHandler(overrides = {}) {
-      for (const [name, value] of Object.entries({ ...env, ...overrides })) {
+      for (const name of Object.keys(process.env)) if (!(name in baseline)) delete process.env[name];
+      for (const [name, value] of Object.entries({ ...baseline, ...env, ...overrides })) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }

@@ -24,6 +24,8 @@ test('defaults: EU endpoint, wlloyalty.net alone, a 300 s margin', () => {
     defaultAudience: 'wlloyalty.net',
     allowedAudiences: ['wlloyalty.net'],
     refreshMarginSeconds: 300,
+    leaseSeconds: 15,
+    refreshAheadRatio: 0.25,
   });
   expect(Object.isFrozen(config)).toBe(true);
   expect(Object.isFrozen(config.allowedAudiences)).toBe(true);
@@ -70,19 +72,26 @@ test.each([
   [{ TOKEN_REFRESH_MARGIN_SECONDS: '-1' }, /TOKEN_REFRESH_MARGIN_SECONDS/],
   [{ TOKEN_REFRESH_MARGIN_SECONDS: '1.5' }, /TOKEN_REFRESH_MARGIN_SECONDS/],
   [{ TOKEN_REFRESH_MARGIN_SECONDS: '86400' }, /TOKEN_REFRESH_MARGIN_SECONDS/],
+  [{ TOKEN_LEASE_SECONDS: '121' }, /TOKEN_LEASE_SECONDS is '121': use a whole number of seconds from 0 to 120/],
+  [{ TOKEN_REFRESH_AHEAD_RATIO: '1' }, /TOKEN_REFRESH_AHEAD_RATIO is '1': use a share of the token lifetime from 0 \(off\) to 0.9/],
+  [{ TOKEN_REFRESH_AHEAD_RATIO: 'quarter' }, /TOKEN_REFRESH_AHEAD_RATIO/],
 ])('%o fails with a message naming the variable', (override, message) => {
   const error = configError({ ...REQUIRED, ...override });
   expect(error.name).toBe('ConfigurationError');
   expect(error.message).toMatch(message);
 });
 
-test('margin and table ARN are accepted', () => {
+test('margin, lease, refresh-ahead share and table ARN are accepted', () => {
   const config = loadConfig({
     ...REQUIRED,
     TOKEN_REFRESH_MARGIN_SECONDS: '0',
+    TOKEN_LEASE_SECONDS: '0',
+    TOKEN_REFRESH_AHEAD_RATIO: '.5',
     TOKEN_TABLE_NAME: 'arn:aws:dynamodb:eu-west-1:123456789012:table/wll-tokens',
   });
   expect(config.refreshMarginSeconds).toBe(0);
+  expect(config.leaseSeconds).toBe(0);
+  expect(config.refreshAheadRatio).toBe(0.5);
   expect(config.tokenTableName).toBe('arn:aws:dynamodb:eu-west-1:123456789012:table/wll-tokens');
 });
 

@@ -1,0 +1,51 @@
+import type { Config } from './config';
+import { toPublicError, type VendorError } from './errors';
+import type { TokenVendor } from './vendor';
+
+/** An EventBridge scheduled event: the trigger of the scheduled refresh. */
+export function isScheduledEvent(event: unknown): boolean {
+  const fields = event as { source?: unknown; 'detail-type'?: unknown } | null;
+  return typeof event === 'object' && fields?.source === 'aws.events' && fields['detail-type'] === 'Scheduled Event';
+}
+
+export interface ScheduledRefreshResult {
+  /** Audiences that got a new token from the issuer in this run. */
+  readonly refreshed: string[];
+  /** Audiences whose token was not due, or that another container refreshed. */
+  readonly current: string[];
+  /** Audiences nobody has asked for yet: no token is minted for them. */
+  readonly unused: string[];
+  readonly failed: { audience: string; error: string; message: string }[];
+}
+
+export interface ScheduledRefreshRun {
+  readonly result: ScheduledRefreshResult;
+  /** The first failure, as callers would see it; undefined when every audience went well. */
+  readonly firstError?: VendorError;
+}
+
+/**
+ * Refreshes each allowed audience that is due, so the first caller after a quiet
+ * night still gets a cached token. The default audience is always kept warm;
+ * another one only once somebody has asked for it.
+ */
+export async function refreshDueTokens(
+  vendor: TokenVendor,
+  config: Pick<Config, 'allowedAudiences' | 'defaultAudience'>,
+  deadlineMs: number,
+  requestId: string,
+): Promise<ScheduledRefreshRun> {
+  const result: ScheduledRefreshResult = { refreshed: [], current: [], unused: [], failed: [] };
+  let firstError: VendorError | undefined;
+  for (const audience of config.allowedAudiences) {
+    try {
+      const state = await vendor.refreshIfDue(audience, { keepWarm: audience === config.defaultAudience, deadlineMs });
+      result[state].push(audience);
+    } catch (error) {
+      const publicError = toPublicError(error, requestId);
+      firstError ??= publicError;
+      result.failed.push({ audience, error: publicError.name, message: publicError.message });
+    }
+  }
+  return { result, firstError };
+}
