@@ -1,0 +1,110 @@
+import * as path from 'node:path';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { CredentialsSecret } from './credentials-secret';
+import type { FunctionSettings } from './settings';
+
+export interface TokenFunctionOptions {
+  readonly settings: FunctionSettings;
+  readonly serviceName: string;
+  readonly table: dynamodb.ITable;
+  readonly key: kms.IKey;
+  readonly credentials: CredentialsSecret;
+  readonly logRetention: logs.RetentionDays;
+}
+
+// The issuer client spends at most 12 s (3 attempts of up to 5 s, with backoff), and a container
+// waiting on another one's refresh lease needs a few more; API Gateway gives up after 29 s.
+const TIMEOUT = Duration.seconds(20);
+// The work is I/O bound; 256 MB buys enough CPU for a quick cold start of the bundled SDK.
+const MEMORY_MB = 256;
+const PROJECT_ROOT = path.join(__dirname, '..');
+
+/**
+ * The token function: lambda/handler.ts bundled by the local esbuild, with its own log group and
+ * a role that may use its log group, table, table key and secret, and nothing else.
+ */
+export function createTokenFunction(scope: Construct, options: TokenFunctionOptions): NodejsFunction {
+  const { settings, table, credentials } = options;
+  const logGroup = new logs.LogGroup(scope, 'FunctionLogs', { retention: options.logRetention });
+  // A role of our own: the default one carries AWSLambdaBasicExecutionRole, whose log actions
+  // apply to every log group ("*") and include CreateLogGroup, which a precreated group makes moot.
+  const role = new iam.Role(scope, 'FunctionRole', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: 'WLL token vendor function: its log group, table, table key and credentials secret only',
+  });
+  const fn = new NodejsFunction(scope, 'Function', {
+    description: 'Vends cached White Label Loyalty admin API tokens',
+    entry: path.join(PROJECT_ROOT, 'lambda', 'handler.ts'),
+    handler: 'handler',
+    projectRoot: PROJECT_ROOT,
+    depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: MEMORY_MB,
+    timeout: TIMEOUT,
+    role,
+    logGroup,
+    environment: {
+      CREDENTIALS_SECRET_ID: credentials.secretId,
+      TOKEN_TABLE_NAME: table.tableName,
+      WLL_REGION: settings.wllRegion,
+      WLL_AUDIENCE: settings.wllAudience,
+      WLL_ALLOWED_AUDIENCES: settings.allowedAudiences.join(','),
+      TOKEN_REFRESH_MARGIN_SECONDS: String(settings.refreshMarginSeconds),
+      POWERTOOLS_SERVICE_NAME: options.serviceName,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+    },
+    // Bundle everything, the AWS SDK included, with the local esbuild: the code runs the SDK
+    // version it was tested with, and synth needs neither Docker nor the network.
+    bundling: { minify: true, sourceMap: true, externalModules: [], forceDockerBundling: false },
+  });
+
+  // Explicit statements rather than the grant helpers: table.grantReadWriteData() adds batch,
+  // query and scan actions and key actions the caller of DynamoDB does not need, and
+  // secret.grantRead() adds DescribeSecret.
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      resources: [table.tableArn],
+    }),
+  );
+  // DynamoDB decrypts the table key with the permission of the principal accessing the table (KMS
+  // developer guide, "How Amazon DynamoDB uses AWS KMS": Decrypt is logged as that principal, while
+  // GenerateDataKey and CreateGrant are made by DynamoDB itself or for the table's creator).
+  // Only through DynamoDB, never directly.
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [options.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(scope).region}.amazonaws.com` } },
+    }),
+  );
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [credentials.policyResource] }));
+
+  acknowledgeFunctionFindings(fn);
+  return fn;
+}
+
+function acknowledgeFunctionFindings(fn: NodejsFunction): void {
+  Validations.of(fn).acknowledge({
+    id: 'Serverless-LambdaDLQ',
+    reason:
+      'Callers invoke the function synchronously (API Gateway proxy, RequestResponse invoke) and receive its errors; ' +
+      'there is no queued event to keep.',
+  });
+  Validations.of(fn).acknowledge({
+    id: 'Serverless-LambdaTracing',
+    reason:
+      'The handler carries no X-Ray instrumentation, and active tracing would add xray:PutTraceSegments on Resource "*" to the role; ' +
+      'the function publishes issuer latency and failure metrics and structured logs instead.',
+  });
+}

@@ -1,0 +1,32 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { TokenVendor, type TokenVendorProps } from './token-vendor';
+
+/** Props of the standalone stack: the construct's settings plus the usual stack props. */
+export interface TokenVendorStackProps extends StackProps, TokenVendorProps {}
+
+/** The deployable stack: one {@link TokenVendor} and the outputs of CONTRACT section 6. */
+export class TokenVendorStack extends Stack {
+  readonly tokenVendor: TokenVendor;
+
+  constructor(scope: Construct, id: string, props: TokenVendorStackProps = {}) {
+    super(scope, id, { description: 'WLL token vendor: cached White Label Loyalty admin API tokens', ...props });
+    const vendor = new TokenVendor(this, 'TokenVendor', props);
+    this.tokenVendor = vendor;
+
+    new CfnOutput(this, 'TokenFunctionName', {
+      description: 'Invoke this function directly (lambda:InvokeFunction) for a token',
+      value: vendor.function.functionName,
+    });
+    new CfnOutput(this, 'TokenFunctionArn', { description: 'ARN of the token function', value: vendor.function.functionArn });
+    new CfnOutput(this, 'TokenApiUrl', {
+      description: 'Base URL of the API: GET <url>token and POST <url>token/refresh, signed with SigV4',
+      value: vendor.api.url,
+    });
+    new CfnOutput(this, 'TokenTableName', { description: 'DynamoDB table caching the tokens', value: vendor.table.tableName });
+    new CfnOutput(this, 'CredentialsSecretArn', {
+      description: 'Secret holding {"client_id","client_secret"}: set it with aws secretsmanager put-secret-value',
+      value: vendor.secret.secretArn,
+    });
+  }
+}

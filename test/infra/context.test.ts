@@ -1,0 +1,102 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CONTEXT_KEYS, readTokenVendorContext } from '../../infra/context';
+import { TokenVendorStack } from '../../infra/token-vendor-stack';
+import { CDK_CONTEXT, createApp } from './fixture';
+
+// Context arrives typed from cdk.json and as strings from `cdk synth -c key=value`.
+const read = (context: Record<string, unknown>): ReturnType<typeof readTokenVendorContext> =>
+  readTokenVendorContext(new App({ context: { ...CDK_CONTEXT, ...context } }).node);
+
+describe('cdk.json', () => {
+  it('holds a default for every context key of CONTRACT section 6', () => {
+    for (const key of CONTEXT_KEYS) expect(CDK_CONTEXT).toHaveProperty(key);
+  });
+
+  it('defaults to the EU endpoint, the default audience, a created secret and same-account callers', () => {
+    expect(read({})).toEqual({
+      wllRegion: 'eu',
+      wllAudience: 'wlloyalty.net',
+      allowedAudiences: undefined,
+      secretName: undefined,
+      allowedPrincipalArns: undefined,
+      refreshMarginSeconds: 300,
+    });
+  });
+});
+
+describe('values from the command line', () => {
+  it('take lists as comma-separated strings or JSON arrays, and numbers as strings', () => {
+    expect(
+      read({
+        allowedAudiences: ' staging.wlloyalty.net, wlloyalty.net ,',
+        allowedPrincipalArns: '["111122223333","arn:aws:iam::444455556666:role/caller"]',
+        refreshMarginSeconds: '600',
+        secretName: 'wll/credentials',
+      }),
+    ).toMatchObject({
+      allowedAudiences: ['staging.wlloyalty.net', 'wlloyalty.net'],
+      allowedPrincipalArns: ['111122223333', 'arn:aws:iam::444455556666:role/caller'],
+      refreshMarginSeconds: 600,
+      secretName: 'wll/credentials',
+    });
+  });
+
+  it('treat an empty value as "use the default"', () => {
+    expect(read({ wllRegion: '', allowedAudiences: '', refreshMarginSeconds: '' })).toMatchObject({
+      wllRegion: undefined,
+      allowedAudiences: undefined,
+      refreshMarginSeconds: undefined,
+    });
+  });
+
+  it('reach the function and the API through the stack', () => {
+    const app = createApp({
+      context: {
+        wllRegion: 'me',
+        wllAudience: 'production.wlloyalty.net',
+        allowedAudiences: 'production.wlloyalty.net,staging.wlloyalty.net',
+        refreshMarginSeconds: '900',
+        allowedPrincipalArns: '111122223333',
+      },
+    });
+    const stack = new TokenVendorStack(app, 'WllTokenVendor', readTokenVendorContext(app.node));
+    const assertTemplate = Template.fromStack(stack);
+    assertTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          WLL_REGION: 'me',
+          WLL_AUDIENCE: 'production.wlloyalty.net',
+          WLL_ALLOWED_AUDIENCES: 'production.wlloyalty.net,staging.wlloyalty.net',
+          TOKEN_REFRESH_MARGIN_SECONDS: '900',
+        },
+      },
+    });
+    assertTemplate.hasResourceProperties('AWS::Lambda::Permission', { Principal: '111122223333' });
+  });
+});
+
+describe('invalid context fails at synth, naming the key and what it accepts', () => {
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'a non-numeric margin',
+      { refreshMarginSeconds: 'soon' },
+      /Invalid context value for refreshMarginSeconds: "soon" is not a whole number of seconds: use 0 to 86399 \(default 300\)/,
+    ],
+    ['a region that is not a string', { wllRegion: 7 }, /Invalid context value for wllRegion: expected a string, got 7/],
+    ['a list of numbers', { allowedPrincipalArns: [111122223333] }, /Invalid context value for allowedPrincipalArns: expected a list of strings/],
+    ['a broken JSON array', { allowedAudiences: '["a",' }, /Invalid context value for allowedAudiences: it starts with "\[" but is not a JSON array/],
+  ])('%s', (_case, context, message) => {
+    expect(() => read(context)).toThrow(message);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['an unknown region', { wllRegion: 'asia' }, /Invalid TokenVendor setting: wllRegion is 'asia': accepted values are eu, us and me \(GCC\)/],
+    ['a margin above a token lifetime', { refreshMarginSeconds: '90000' }, /refreshMarginSeconds is '90000': use a whole number of seconds from 0 to 86399/],
+    ['a malformed principal', { allowedPrincipalArns: 'arn:aws:iam::1234:user/x' }, /allowedPrincipalArns has 'arn:aws:iam::1234:user\/x', which is not an IAM principal/],
+    ['a partial secret ARN', { secretName: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:wll' }, /secretName '.*' is not a complete Secrets Manager secret ARN/],
+  ])('%s', (_case, context, message) => {
+    const app = createApp({ context });
+    expect(() => new TokenVendorStack(app, 'WllTokenVendor', readTokenVendorContext(app.node))).toThrow(message);
+  });
+});

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Validations, type Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { applyNagChecks } from '../../infra/checks';
+
+const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+/** The context of cdk.json (defaults and feature flags), as `cdk synth` sees it. */
+export const CDK_CONTEXT = cdkJson.context;
+
+/**
+ * An app like infra/app.ts makes: cdk.json's context plus `context`, and the cdk-nag packs, so
+ * every synthesis in a test fails on an unacknowledged finding (`nag: false` for an app holding
+ * test doubles; check the vendor's part with `nagFindings`). Bundling is skipped unless asked for
+ * (esbuild is the slow part of a synth, and most tests look at the template only).
+ */
+export function createApp(options: { context?: Record<string, unknown>; bundle?: boolean; nag?: boolean } = {}): App {
+  const app = new App({
+    context: { ...CDK_CONTEXT, ...(options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context },
+  });
+  if (options.nag !== false) applyNagChecks(app);
+  return app;
+}
+
+/** Unacknowledged findings of both packs, as "rule at path" lines: empty when all is well. */
+export function nagFindings(scope: IConstruct): string[] {
+  return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
+    pack
+      .validateScope(scope)
+      .violations.flatMap((violation) =>
+        violation.violatingResources.map((resource) => `${violation.severity} ${violation.ruleName} at ${resource.constructPath}`),
+      ),
+  );
+}
+
+/** Every acknowledgement in the tree, as "rule id at path" mapped to its reason. */
+export function acknowledgements(scope: IConstruct): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const construct of scope.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
+        found[`${id.replace(/^annotation::/i, '')} at ${construct.node.path}`] = String(reason);
+      }
+    }
+  }
+  return found;
+}
+
+/** Resolves a token (an ARN, a name) to the CloudFormation expression the template holds. */
+export function cfn(stack: Stack, value: unknown): unknown {
+  return stack.resolve(value);
+}
+
+/** The `Properties` of every resource of `type` in the template, typed as the caller reads them. */
+export function propertiesOf<T>(template: Template, type: string): T[] {
+  return Object.values(template.findResources(type)).map((resource) => (resource as { Properties: T }).Properties);
+}

@@ -1,0 +1,294 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import * as path from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { App } from 'aws-cdk-lib';
+import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import { TokenVendorStack } from '../../infra/token-vendor-stack';
+import { METRICS_NAMESPACE, MetricName, DEFAULT_SERVICE_NAME } from '../../lambda/telemetry-names';
+import { PLACEHOLDER_SECRET_TEMPLATE } from '../../lambda/secret-format';
+import { acknowledgements, cfn, createApp, nagFindings, propertiesOf } from './fixture';
+
+// The stack as `cdk synth` builds it from cdk.json's defaults, bundled for real: synthesized
+// once (cdk-nag runs during that synthesis and would throw on any unacknowledged finding).
+let app: App;
+let stack: TokenVendorStack;
+let assertTemplate: Template;
+
+beforeAll(() => {
+  app = createApp({ bundle: true });
+  stack = new TokenVendorStack(app, 'WllTokenVendor');
+  assertTemplate = Template.fromStack(stack);
+});
+
+const vendor = (): TokenVendorStack['tokenVendor'] => stack.tokenVendor;
+
+describe('the function', () => {
+  it('runs the bundled handler on the newest Node.js runtime, on arm64, with the chosen memory and timeout', () => {
+    assertTemplate.resourceCountIs('AWS::Lambda::Function', 1);
+    assertTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 256,
+      Timeout: 20,
+      LoggingConfig: { LogGroup: cfn(stack, vendor().function.logGroup.logGroupName) },
+    });
+  });
+
+  it('gets exactly the settings of CONTRACT section 1 in its environment', () => {
+    assertTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectEquals({
+          CREDENTIALS_SECRET_ID: cfn(stack, vendor().secret.secretArn),
+          TOKEN_TABLE_NAME: cfn(stack, vendor().table.tableName),
+          WLL_REGION: 'eu',
+          WLL_AUDIENCE: 'wlloyalty.net',
+          WLL_ALLOWED_AUDIENCES: 'wlloyalty.net',
+          TOKEN_REFRESH_MARGIN_SECONDS: '300',
+          POWERTOOLS_SERVICE_NAME: DEFAULT_SERVICE_NAME,
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
+    });
+  });
+
+  it('writes to a log group with a one-month retention', () => {
+    assertTemplate.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: Match.absent(),
+      RetentionInDays: 30,
+    });
+    assertTemplate.resourceCountIs('AWS::Logs::LogGroup', 2); // the function's and the API's access logs
+    assertTemplate.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('is bundled by esbuild, minified with a source map, with the AWS SDK inside the bundle', () => {
+    const assembly = app.synth();
+    const asset = vendor().function.node.findChild('Code') as Asset;
+    const bundle = path.join(assembly.directory, asset.assetPath);
+    const code = readFileSync(path.join(bundle, 'index.js'), 'utf8');
+    expect(existsSync(path.join(bundle, 'index.js.map'))).toBe(true);
+    expect(code).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
+    // Every package is inside the bundle: what is left to require() is Node's own modules. (The SDK
+    // mentions the optional CRT signer only in the text of an error message.)
+    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!);
+    const external = required.filter((name) => !isBuiltin(name) && name !== '@aws-sdk/signature-v4-crt');
+    expect(external).toEqual([]);
+    // Minified: under one line per kilobyte (esbuild's readable output has one every few dozen bytes).
+    expect(code.split('\n').length).toBeLessThan(code.length / 1000 + 5);
+  });
+});
+
+describe('least privilege', () => {
+  it('gives the function role exactly its log group, table, table key (through DynamoDB) and secret', () => {
+    const role = cfn(stack, vendor().function.role!.roleName);
+    assertTemplate.resourcePropertiesCountIs('AWS::IAM::Policy', { Roles: Match.arrayWith([role]) }, 1);
+    assertTemplate.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [role],
+      PolicyDocument: Match.objectEquals({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: cfn(stack, vendor().function.logGroup.logGroupArn),
+          },
+          {
+            Effect: 'Allow',
+            Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            Resource: cfn(stack, vendor().table.tableArn),
+          },
+          {
+            Effect: 'Allow',
+            Action: 'kms:Decrypt',
+            Resource: cfn(stack, vendor().key.keyArn),
+            Condition: {
+              StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+            },
+          },
+          { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: cfn(stack, vendor().secret.secretArn) },
+        ],
+      }),
+    });
+  });
+
+  it('gives the function role no managed policy (no AWSLambdaBasicExecutionRole and its Resource "*")', () => {
+    assertTemplate.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] }),
+      ManagedPolicyArns: Match.absent(),
+    });
+  });
+
+  it('has no "*" resource in any IAM policy of the stack', () => {
+    const policies = propertiesOf<{ PolicyDocument: unknown }>(assertTemplate, 'AWS::IAM::Policy');
+    expect(policies.length).toBeGreaterThan(0);
+    for (const policy of policies) {
+      expect(JSON.stringify(policy.PolicyDocument)).not.toContain('"*"');
+    }
+  });
+});
+
+describe('the table', () => {
+  it('is on-demand, keyed by pk, expires items by ttl, encrypted with its customer managed key, and deleted with the stack', () => {
+    assertTemplate.resourceCountIs('AWS::DynamoDB::Table', 1);
+    assertTemplate.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: cfn(stack, vendor().key.keyArn) },
+      },
+    });
+  });
+
+  it('uses a KMS key with rotation on', () => {
+    assertTemplate.resourceCountIs('AWS::KMS::Key', 1);
+    assertTemplate.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete', Properties: { EnableKeyRotation: true } });
+  });
+});
+
+describe('the secret', () => {
+  it('is created with a generated placeholder, no plaintext credentials, and retained', () => {
+    assertTemplate.hasResource('AWS::SecretsManager::Secret', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        SecretString: Match.absent(),
+        GenerateSecretString: {
+          SecretStringTemplate: JSON.stringify(PLACEHOLDER_SECRET_TEMPLATE),
+          GenerateStringKey: 'client_secret',
+        },
+      },
+    });
+  });
+});
+
+describe('the API', () => {
+  it('is a regional REST API with GET /token and POST /token/refresh only (no CORS preflight)', () => {
+    assertTemplate.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    assertTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+    assertTemplate.resourceCountIs('AWS::ApiGateway::Method', 2);
+    assertTemplate.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET' });
+    assertTemplate.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST' });
+    assertTemplate.resourcePropertiesCountIs('AWS::ApiGateway::Method', { HttpMethod: 'OPTIONS' }, 0);
+    const paths = propertiesOf<{ PathPart: string }>(assertTemplate, 'AWS::ApiGateway::Resource').map((resource) => resource.PathPart);
+    expect(paths.sort()).toEqual(['refresh', 'token']);
+  });
+
+  it('requires AWS_IAM on every method, validates the optional audience query string, and proxies to the function', () => {
+    assertTemplate.allResourcesProperties('AWS::ApiGateway::Method', {
+      AuthorizationType: 'AWS_IAM',
+      RequestParameters: { 'method.request.querystring.audience': false },
+      RequestValidatorId: { Ref: Match.stringLikeRegexp('RequestValidator') },
+      Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+    });
+    assertTemplate.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestParameters: true });
+  });
+
+  it('has a resource policy allowing execute-api:Invoke on its two methods to the deploying account only', () => {
+    assertTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      Policy: Match.objectEquals({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'execute-api:Invoke',
+            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+            Resource: ['execute-api:/prod/GET/token', 'execute-api:/prod/POST/token/refresh'],
+          },
+        ],
+      }),
+    });
+  });
+
+  it('throttles the stage and writes JSON access logs and error-level execution logs without bodies', () => {
+    assertTemplate.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      TracingEnabled: true,
+      MethodSettings: [
+        Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, LoggingLevel: 'ERROR', DataTraceEnabled: false }),
+      ],
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+    });
+    const stage = propertiesOf<{ AccessLogSetting: { Format: string } }>(assertTemplate, 'AWS::ApiGateway::Stage')[0]!;
+    const format = JSON.parse(stage.AccessLogSetting.Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', userArn: '$context.identity.userArn' });
+  });
+
+  it('lets only API Gateway invoke the function for these two routes', () => {
+    assertTemplate.resourceCountIs('AWS::Lambda::Permission', 2);
+    assertTemplate.allResourcesProperties('AWS::Lambda::Permission', { Principal: 'apigateway.amazonaws.com', Action: 'lambda:InvokeFunction' });
+  });
+});
+
+describe('alarms', () => {
+  const assertAlarm = (metricName: string, namespace: string, threshold: number): void =>
+    assertTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: metricName,
+      Namespace: namespace,
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: threshold,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: Match.absent(),
+    });
+
+  it('watches function errors and throttles', () => {
+    assertAlarm('Errors', 'AWS/Lambda', 3);
+    assertAlarm('Throttles', 'AWS/Lambda', 1);
+  });
+
+  it('watches the issuer failures the function publishes, under its service dimension', () => {
+    assertAlarm(MetricName.issuerFailures, METRICS_NAMESPACE, 3);
+    assertTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: MetricName.issuerFailures,
+      Dimensions: [{ Name: 'service', Value: DEFAULT_SERVICE_NAME }],
+    });
+    assertTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  });
+});
+
+describe('outputs', () => {
+  it('are exactly those of CONTRACT section 6', () => {
+    expect(Object.keys(assertTemplate.findOutputs('*')).sort()).toEqual(
+      ['CredentialsSecretArn', 'TokenApiUrl', 'TokenFunctionArn', 'TokenFunctionName', 'TokenTableName'].sort(),
+    );
+    assertTemplate.hasOutput('TokenFunctionName', { Value: cfn(stack, vendor().function.functionName) });
+    assertTemplate.hasOutput('TokenFunctionArn', { Value: cfn(stack, vendor().function.functionArn) });
+    assertTemplate.hasOutput('TokenTableName', { Value: cfn(stack, vendor().table.tableName) });
+    assertTemplate.hasOutput('CredentialsSecretArn', { Value: cfn(stack, vendor().secret.secretArn) });
+  });
+
+  it('give the API stage base URL, ending in a slash', () => {
+    const url = assertTemplate.findOutputs('TokenApiUrl').TokenApiUrl!.Value as { 'Fn::Join': [string, unknown[]] };
+    expect(url).toEqual(cfn(stack, vendor().api.url));
+    expect(url['Fn::Join'][1].at(-1)).toBe('/');
+  });
+});
+
+describe('cdk-nag', () => {
+  it('finds nothing unacknowledged in the AwsSolutions and Serverless packs', () => {
+    expect(nagFindings(app)).toEqual([]);
+  });
+
+  it('acknowledges exactly these findings, each with its reason', () => {
+    const acks = acknowledgements(app);
+    expect(Object.keys(acks).sort()).toEqual(
+      [
+        'AwsSolutions-APIG3 at WllTokenVendor/TokenVendor/Api/DeploymentStage.prod',
+        'AwsSolutions-COG4 at WllTokenVendor/TokenVendor/Api/Default/token/GET',
+        'AwsSolutions-COG4 at WllTokenVendor/TokenVendor/Api/Default/token/refresh/POST',
+        'AwsSolutions-DDB3 at WllTokenVendor/TokenVendor/Table',
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs] at WllTokenVendor/TokenVendor/Api/CloudWatchRole',
+        'AwsSolutions-SMG4 at WllTokenVendor/TokenVendor/CredentialsSecret',
+        'Serverless-LambdaDLQ at WllTokenVendor/TokenVendor/Function',
+        'Serverless-LambdaTracing at WllTokenVendor/TokenVendor/Function',
+      ].sort(),
+    );
+    for (const reason of Object.values(acks)) expect(reason.length).toBeGreaterThan(60);
+  });
+});
