@@ -25,7 +25,7 @@ export default tseslint.config(
       ...jest.configs['flat/recommended'].rules,
       'jest/no-focused-tests': 'error',
       'jest/no-disabled-tests': 'error',
-      'jest/expect-expect': ['error', { assertFunctionNames: ['expect*', 'assert*'] }],
+      'jest/expect-expect': ['error', { assertFunctionNames: ['expect*', 'assert*', '*.assertTemplate.*'] }],
       '@typescript-eslint/unbound-method': 'off',
       // jest's asymmetric matchers (expect.stringMatching, ...) are typed `any`.
       '@typescript-eslint/no-unsafe-assignment': 'off',

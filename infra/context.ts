@@ -10,6 +10,7 @@ export const CONTEXT_KEYS = [
   'secretName',
   'allowedPrincipalArns',
   'refreshMarginSeconds',
+  'refreshScheduleMinutes',
 ] as const;
 
 /** A context value of the wrong shape; the message names the key and what it accepts. */
@@ -33,7 +34,12 @@ export function readTokenVendorContext(node: Node): TokenVendorProps {
     allowedAudiences: readList(node, 'allowedAudiences'),
     secretName: readString(node, 'secretName'),
     allowedPrincipalArns: readList(node, 'allowedPrincipalArns'),
-    refreshMarginSeconds: readWholeNumber(node, 'refreshMarginSeconds'),
+    refreshMarginSeconds: readWholeNumber(
+      node,
+      'refreshMarginSeconds',
+      `seconds: use 0 to ${MAX_REFRESH_MARGIN_SECONDS} (default ${DEFAULT_REFRESH_MARGIN_SECONDS})`,
+    ),
+    refreshScheduleMinutes: readWholeNumber(node, 'refreshScheduleMinutes', 'minutes: use 1 to 1440, or 0 to turn the scheduled refresh off (default 30)'),
   };
 }
 
@@ -63,15 +69,12 @@ function readList(node: Node, key: string): string[] | undefined {
   return list.length > 0 ? list : undefined;
 }
 
-function readWholeNumber(node: Node, key: string): number | undefined {
+function readWholeNumber(node: Node, key: string, accepted: string): number | undefined {
   const value: unknown = node.tryGetContext(key);
   if (value === undefined || value === null || value === '') return undefined;
   const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number)) {
-    throw new ContextError(
-      key,
-      `${JSON.stringify(value)} is not a whole number of seconds: use 0 to ${MAX_REFRESH_MARGIN_SECONDS} (default ${DEFAULT_REFRESH_MARGIN_SECONDS})`,
-    );
+    throw new ContextError(key, `${JSON.stringify(value)} is not a whole number of ${accepted}`);
   }
   return number;
 }

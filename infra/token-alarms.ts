@@ -14,6 +14,8 @@ export interface TokenVendorAlarms {
   readonly throttles: cloudwatch.Alarm;
   /** Requests to the WLL token endpoint fail: WLL is down, slow, rate-limiting, or rejects the credentials. */
   readonly issuerFailures: cloudwatch.Alarm;
+  /** The DynamoDB cache fails: the function still vends, but containers may each ask WLL for a token. */
+  readonly cacheUnavailable: cloudwatch.Alarm;
 }
 
 export interface TokenAlarmsOptions {
@@ -30,6 +32,9 @@ const ISSUER_FAILURE_THRESHOLD = 3;
 // A direct invocation with a bad audience also counts as an error; a few of those in five
 // minutes are a caller's problem, a steady stream is ours.
 const ERROR_THRESHOLD = 3;
+// Each container reports a cache failure at most once per 5-second pause, so 3 is a table that
+// stays unreachable, or several containers failing at once, rather than one throttled request.
+const CACHE_FAILURE_THRESHOLD = 3;
 
 export function createTokenAlarms(scope: Construct, options: TokenAlarmsOptions): TokenVendorAlarms {
   const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string): cloudwatch.Alarm => {
@@ -44,13 +49,14 @@ export function createTokenAlarms(scope: Construct, options: TokenAlarmsOptions)
     if (options.topic) created.addAlarmAction(new SnsAction(options.topic));
     return created;
   };
-  const issuerFailures = new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName: MetricName.issuerFailures,
-    dimensionsMap: { service: options.serviceName },
-    statistic: cloudwatch.Stats.SUM,
-    period: PERIOD,
-  });
+  const published = (metricName: string) =>
+    new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: options.serviceName },
+      statistic: cloudwatch.Stats.SUM,
+      period: PERIOD,
+    });
   return {
     errors: alarm(
       'ErrorsAlarm',
@@ -66,10 +72,17 @@ export function createTokenAlarms(scope: Construct, options: TokenAlarmsOptions)
     ),
     issuerFailures: alarm(
       'IssuerFailuresAlarm',
-      issuerFailures,
+      published(MetricName.issuerFailures),
       ISSUER_FAILURE_THRESHOLD,
       'At least 3 requests to the WLL token endpoint failed in 5 minutes: WLL is unreachable, slow, rate-limiting, or rejects the credentials. ' +
         'See the IssuerFailure<Kind> metrics and the function logs.',
+    ),
+    cacheUnavailable: alarm(
+      'CacheUnavailableAlarm',
+      published(MetricName.cacheUnavailable),
+      CACHE_FAILURE_THRESHOLD,
+      'The DynamoDB token cache failed at least 3 times in 5 minutes. The function still vends tokens, but each container may ' +
+        'ask WLL for its own: check the table, its KMS key and the function role (see the function logs for the error names).',
     ),
   };
 }

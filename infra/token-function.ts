@@ -98,8 +98,8 @@ function acknowledgeFunctionFindings(fn: NodejsFunction): void {
   Validations.of(fn).acknowledge({
     id: 'Serverless-LambdaDLQ',
     reason:
-      'Callers invoke the function synchronously (API Gateway proxy, RequestResponse invoke) and receive its errors; ' +
-      'there is no queued event to keep.',
+      'Callers invoke the function synchronously (API Gateway proxy, RequestResponse invoke) and receive its errors. ' +
+      'The only asynchronous invocation is the scheduled refresh, whose event carries nothing to keep: the next run replaces a failed one.',
   });
   Validations.of(fn).acknowledge({
     id: 'Serverless-LambdaTracing',

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -14,6 +15,7 @@ import { parseAllowedPrincipals, requireInRange, TokenVendorSettingsError, valid
 import { createTokenAlarms, type TokenVendorAlarms } from './token-alarms';
 import { createTokenApi } from './token-api';
 import { createTokenFunction } from './token-function';
+import { createRefreshSchedule } from './token-schedule';
 
 export type { TokenVendorAlarms } from './token-alarms';
 
@@ -88,6 +90,12 @@ export interface TokenVendorProps {
    */
   readonly serviceName?: string;
   /**
+   * How often EventBridge invokes the function to refresh tokens in the last quarter of their life
+   * (whole minutes, 1 to 1440); `0` turns the scheduled refresh off.
+   * @default 30
+   */
+  readonly refreshScheduleMinutes?: number;
+  /**
    * SNS topic notified when an alarm fires.
    * @default - no notification; the alarms are visible in CloudWatch
    */
@@ -95,6 +103,7 @@ export interface TokenVendorProps {
 }
 
 const SERVICE_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+const DEFAULT_REFRESH_SCHEDULE_MINUTES = 30;
 
 /**
  * The WLL token vendor: a function that hands out cached WLL admin API tokens, its DynamoDB
@@ -111,8 +120,10 @@ export class TokenVendor extends Construct {
   readonly function: NodejsFunction;
   /** The REST API: `GET /token` and `POST /token/refresh`, IAM-authorized. */
   readonly api: apigateway.RestApi;
-  /** The alarms on function errors, throttles and issuer failures. */
+  /** The alarms on function errors, throttles, issuer failures and cache failures. */
   readonly alarms: TokenVendorAlarms;
+  /** The EventBridge rule of the scheduled refresh; undefined when it is off. */
+  readonly refreshSchedule?: events.Rule;
   private readonly methodArns: string[];
 
   constructor(scope: Construct, id: string, props: TokenVendorProps = {}) {
@@ -126,6 +137,11 @@ export class TokenVendor extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const throttlingRateLimit = requireInRange('throttlingRateLimit', props.throttlingRateLimit ?? 50, { min: 1, max: 10_000, integer: false });
+    const scheduleMinutes = requireInRange('refreshScheduleMinutes', props.refreshScheduleMinutes ?? DEFAULT_REFRESH_SCHEDULE_MINUTES, {
+      min: 0,
+      max: 1_440,
+      integer: true,
+    });
     const throttlingBurstLimit = requireInRange('throttlingBurstLimit', props.throttlingBurstLimit ?? 100, { min: 1, max: 5_000, integer: true });
 
     this.key = new kms.Key(this, 'TableKey', {
@@ -161,6 +177,7 @@ export class TokenVendor extends Construct {
     });
     this.api = api.api;
     this.methodArns = api.methodArns;
+    if (scheduleMinutes > 0) this.refreshSchedule = createRefreshSchedule(this, this.function, Duration.minutes(scheduleMinutes));
     this.alarms = createTokenAlarms(this, { handler: this.function, serviceName, topic: props.alarmTopic });
   }
 

@@ -21,6 +21,7 @@ describe('cdk.json', () => {
       secretName: undefined,
       allowedPrincipalArns: undefined,
       refreshMarginSeconds: 300,
+      refreshScheduleMinutes: 30,
     });
   });
 });
@@ -84,6 +85,11 @@ describe('invalid context fails at synth, naming the key and what it accepts', (
       /Invalid context value for refreshMarginSeconds: "soon" is not a whole number of seconds: use 0 to 86399 \(default 300\)/,
     ],
     ['a region that is not a string', { wllRegion: 7 }, /Invalid context value for wllRegion: expected a string, got 7/],
+    [
+      'a schedule in words',
+      { refreshScheduleMinutes: 'hourly' },
+      /Invalid context value for refreshScheduleMinutes: "hourly" is not a whole number of minutes: use 1 to 1440, or 0 to turn the scheduled refresh off/,
+    ],
     ['a list of numbers', { allowedPrincipalArns: [111122223333] }, /Invalid context value for allowedPrincipalArns: expected a list of strings/],
     ['a broken JSON array', { allowedAudiences: '["a",' }, /Invalid context value for allowedAudiences: it starts with "\[" but is not a JSON array/],
   ])('%s', (_case, context, message) => {

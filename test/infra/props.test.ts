@@ -107,7 +107,7 @@ describe('allowedPrincipalArns', () => {
         SourceArn: Match.absent(),
       });
     }
-    assertTemplate.resourceCountIs('AWS::Lambda::Permission', 2 + 3); // API Gateway's two, and one per principal
+    assertTemplate.resourceCountIs('AWS::Lambda::Permission', 2 + 1 + 3); // API Gateway's two, the schedule's, one per principal
   });
 });
 
@@ -118,7 +118,7 @@ describe('other props', () => {
     const topic = new sns.Topic(stack, 'Topic', { enforceSSL: true });
     new TokenVendor(stack, 'Vendor', { alarmTopic: topic });
     const assertTemplate = Template.fromStack(stack);
-    assertTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    assertTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     assertTemplate.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [cfn(stack, topic.topicArn)] });
   });
 
@@ -132,6 +132,13 @@ describe('other props', () => {
     const { assertTemplate } = synth({ apiCloudWatchRole: false });
     assertTemplate.resourceCountIs('AWS::ApiGateway::Account', 0);
     assertTemplate.resourceCountIs('AWS::IAM::Role', 1); // the function's
+  });
+
+  it('refreshScheduleMinutes sets the rate, and 0 turns the scheduled refresh off', () => {
+    synth({ refreshScheduleMinutes: 120 }).assertTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 hours)' });
+    const off = synth({ refreshScheduleMinutes: 0 });
+    off.assertTemplate.resourceCountIs('AWS::Events::Rule', 0);
+    off.assertTemplate.resourcePropertiesCountIs('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com' }, 0);
   });
 
   it('throttling, log retention and service name are applied', () => {
@@ -175,6 +182,7 @@ describe('invalid props fail at synth with a message naming the setting and what
     ['a zero rate limit', { throttlingRateLimit: 0 }, /throttlingRateLimit is 0: use a number from 1 to 10000/],
     ['a fractional burst', { throttlingBurstLimit: 2.5 }, /throttlingBurstLimit is 2.5: use a whole number from 1 to 5000/],
     ['a service name with a space', { serviceName: 'wll vendor' }, /serviceName 'wll vendor' is invalid/],
+    ['a schedule longer than a day', { refreshScheduleMinutes: 1_441 }, /refreshScheduleMinutes is 1441: use a whole number from 0 to 1440/],
   ])('%s', (_case, props, message) => {
     expect(build(props)).toThrow(message);
     expect(build(props)).toThrow(/^Invalid TokenVendor setting: /);

@@ -217,9 +217,34 @@ describe('the API', () => {
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', userArn: '$context.identity.userArn' });
   });
 
-  it('lets only API Gateway invoke the function for these two routes', () => {
-    assertTemplate.resourceCountIs('AWS::Lambda::Permission', 2);
-    assertTemplate.allResourcesProperties('AWS::Lambda::Permission', { Principal: 'apigateway.amazonaws.com', Action: 'lambda:InvokeFunction' });
+  it('lets only API Gateway (for these two routes) and the refresh schedule invoke the function', () => {
+    const permissions = propertiesOf<{ Principal: string; Action: string; SourceArn: unknown }>(assertTemplate, 'AWS::Lambda::Permission');
+    expect(permissions.map((p) => p.Principal).sort()).toEqual(['apigateway.amazonaws.com', 'apigateway.amazonaws.com', 'events.amazonaws.com']);
+    for (const permission of permissions) {
+      expect(permission.Action).toBe('lambda:InvokeFunction');
+      expect(permission.SourceArn).toBeDefined();
+    }
+  });
+});
+
+describe('the scheduled refresh', () => {
+  it('invokes the function every 30 minutes with the scheduled event, without retries', () => {
+    assertTemplate.resourceCountIs('AWS::Events::Rule', 1);
+    assertTemplate.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(30 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: cfn(stack, vendor().function.functionArn),
+          Input: Match.absent(),
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 },
+        }),
+      ],
+    });
+    assertTemplate.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'events.amazonaws.com',
+      SourceArn: cfn(stack, vendor().refreshSchedule!.ruleArn),
+    });
   });
 });
 
@@ -248,7 +273,15 @@ describe('alarms', () => {
       MetricName: MetricName.issuerFailures,
       Dimensions: [{ Name: 'service', Value: DEFAULT_SERVICE_NAME }],
     });
-    assertTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  });
+
+  it('watches DynamoDB cache failures the function publishes (it vends without the cache meanwhile)', () => {
+    assertAlarm(MetricName.cacheUnavailable, METRICS_NAMESPACE, 3);
+    assertTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: MetricName.cacheUnavailable,
+      Dimensions: [{ Name: 'service', Value: DEFAULT_SERVICE_NAME }],
+    });
+    assertTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 4);
   });
 });
 
@@ -285,6 +318,7 @@ describe('cdk-nag', () => {
         'AwsSolutions-DDB3 at WllTokenVendor/TokenVendor/Table',
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs] at WllTokenVendor/TokenVendor/Api/CloudWatchRole',
         'AwsSolutions-SMG4 at WllTokenVendor/TokenVendor/CredentialsSecret',
+        'Serverless-EventBusDLQ at WllTokenVendor/TokenVendor/RefreshSchedule',
         'Serverless-LambdaDLQ at WllTokenVendor/TokenVendor/Function',
         'Serverless-LambdaTracing at WllTokenVendor/TokenVendor/Function',
       ].sort(),
