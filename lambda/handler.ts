@@ -1,3 +1,4 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { loadConfig } from './config';
 import { toPublicError } from './errors';
@@ -26,17 +27,20 @@ type Service = Exclude<typeof service, { error: unknown }>;
  * and the EventBridge schedule that refreshes tokens ahead of their expiry.
  */
 export async function handler(event: unknown, context: Context): Promise<TokenResult | APIGatewayProxyResult | ScheduledRefreshResult> {
-  telemetry.logger.addContext(context);
+  // A logger per invocation: its request id stays right even when one process serves
+  // several invocations at once (npm start, the benchmark), which Lambda itself never does.
+  const logger = telemetry.logger.createChild();
+  logger.addContext(context);
   const api = isApiGatewayEvent(event);
   try {
     if ('error' in service) throw service.error;
-    if (isScheduledEvent(event)) return await scheduledRefresh(service, context);
+    if (isScheduledEvent(event)) return await scheduledRefresh(service, context, logger);
     const request = api ? parseApiEvent(event) : parseInvokeEvent(event);
-    const result = await vend(service, request, context);
+    const result = await vend(service, request, context, logger);
     return api ? jsonResponse(200, result) : result;
   } catch (error) {
     const publicError = toPublicError(error, context.awsRequestId);
-    logFailure(telemetry.logger, publicError, error);
+    logFailure(logger, publicError, error);
     if (api) return errorResponse(publicError);
     throw publicError;
   } finally {
@@ -44,20 +48,20 @@ export async function handler(event: unknown, context: Context): Promise<TokenRe
   }
 }
 
-async function vend({ config, vendor }: Service, request: TokenRequest, context: Context): Promise<TokenResult> {
+async function vend({ config, vendor }: Service, request: TokenRequest, context: Context, logger: Logger): Promise<TokenResult> {
   const audience = resolveAudience(request.audience, config);
   const token = await vendor.vend({ audience, forceRefresh: request.forceRefresh, deadlineMs: deadlineOf(context) });
   countServed(telemetry.metrics, token.source);
   const result = toTokenResult(token, Date.now());
   const { source, expiresAt, expiresIn } = result;
-  telemetry.logger.info('Token vended', { audience, source, expiresAt, expiresIn, waitedMs: token.waitedMs });
+  logger.info('Token vended', { audience, source, expiresAt, expiresIn, waitedMs: token.waitedMs });
   return result;
 }
 
-async function scheduledRefresh({ config, vendor }: Service, context: Context): Promise<ScheduledRefreshResult> {
+async function scheduledRefresh({ config, vendor }: Service, context: Context, logger: Logger): Promise<ScheduledRefreshResult> {
   const deadlineMs = deadlineOf(context) ?? Date.now() + SCHEDULED_REFRESH_DEFAULT_MS;
   const { result, firstError } = await refreshDueTokens(vendor, config, deadlineMs, context.awsRequestId);
-  telemetry.logger.info('Scheduled refresh done', { ...result });
+  logger.info('Scheduled refresh done', { ...result });
   // Fail the invocation, so the function's error alarm sees a refresh that does not work.
   if (firstError) throw firstError;
   return result;

@@ -1,0 +1,70 @@
+/**
+ * One benchmark "container": a process that loads the bundled handler once, as a Lambda
+ * container does, and runs the invocations the orchestrator asks for. It reads its own
+ * log lines to learn how long each answer waited for another container's lease.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import type { ContainerCommand, ContainerReply, InvocationRecord, Source } from './protocol';
+
+const waitedByRequest = new Map<string, number>();
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
+  for (const line of String(chunk).split('\n')) {
+    if (!line.includes('"Token vended"')) continue;
+    const entry = JSON.parse(line) as { function_request_id?: string; waitedMs?: number };
+    if (entry.function_request_id) waitedByRequest.set(entry.function_request_id, entry.waitedMs ?? 0);
+  }
+  return process.env.BENCH_SHOW_LOGS === '1' ? (write as (...args: unknown[]) => boolean)(chunk, ...rest) : true;
+};
+
+type Handler = (event: unknown, context: Context) => Promise<{ source?: Source }>;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { handler } = require(process.env.BENCH_HANDLER_PATH!) as { handler: Handler };
+
+function context(requestId: string): Context {
+  const deadline = Date.now() + 20_000;
+  return {
+    awsRequestId: requestId,
+    functionName: 'wll-token-vendor-bench',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  } as Context;
+}
+
+async function invoke(): Promise<InvocationRecord> {
+  const requestId = randomUUID();
+  const started = performance.now();
+  const startedAt = Date.now();
+  try {
+    const result = await handler({}, context(requestId));
+    const latencyMs = performance.now() - started;
+    const waited = (waitedByRequest.get(requestId) ?? 0) > 0;
+    return { ok: true, source: waited ? 'waited' : (result.source ?? 'unknown'), latencyMs, startedAt, endedAt: Date.now() };
+  } catch (error) {
+    const { name } = error as Error;
+    return { ok: false, source: 'error', error: name, latencyMs: performance.now() - started, startedAt, endedAt: Date.now() };
+  }
+}
+
+/** `concurrency` loops, each invoking every `intervalMs` until `durationMs` has passed. */
+async function steady(durationMs: number, concurrency: number, intervalMs: number): Promise<InvocationRecord[]> {
+  const endAt = Date.now() + durationMs;
+  const records: InvocationRecord[] = [];
+  const loop = async () => {
+    while (Date.now() < endAt) {
+      records.push(await invoke());
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return records;
+}
+
+process.on('message', (command: ContainerCommand) => {
+  const run =
+    command.type === 'burst'
+      ? Promise.all(Array.from({ length: command.calls }, invoke))
+      : steady(command.durationMs, command.concurrency, command.intervalMs);
+  void run.then((records) => process.send?.({ type: 'done', records } satisfies ContainerReply));
+});
+process.send?.({ type: 'ready' } satisfies ContainerReply);
