@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -24,7 +25,13 @@ export interface TokenFunctionOptions {
 const TIMEOUT = Duration.seconds(20);
 // The work is I/O bound; 256 MB buys enough CPU for a quick cold start of the bundled SDK.
 const MEMORY_MB = 256;
-const PROJECT_ROOT = path.join(__dirname, '..');
+/**
+ * The handler's TypeScript source, which NodejsFunction bundles: beside this file's folder
+ * in a checkout (infra/), two levels up once compiled into the package (dist/infra/).
+ */
+const HANDLER_ENTRY = [path.join(__dirname, '..', 'lambda', 'handler.ts'), path.join(__dirname, '..', '..', 'lambda', 'handler.ts')].find(
+  (candidate) => existsSync(candidate),
+);
 
 /**
  * The token function: lambda/handler.ts bundled by the local esbuild, with its own log group and
@@ -32,6 +39,7 @@ const PROJECT_ROOT = path.join(__dirname, '..');
  */
 export function createTokenFunction(scope: Construct, options: TokenFunctionOptions): NodejsFunction {
   const { settings, table, credentials } = options;
+  if (HANDLER_ENTRY === undefined) throw new Error(`lambda/handler.ts not found next to ${__dirname}: reinstall the wll-token-vendor package.`);
   const logGroup = new logs.LogGroup(scope, 'FunctionLogs', { retention: options.logRetention });
   // A role of our own: the default one carries AWSLambdaBasicExecutionRole, whose log actions
   // apply to every log group ("*") and include CreateLogGroup, which a precreated group makes moot.
@@ -41,10 +49,10 @@ export function createTokenFunction(scope: Construct, options: TokenFunctionOpti
   });
   const fn = new NodejsFunction(scope, 'Function', {
     description: 'Vends cached White Label Loyalty admin API tokens',
-    entry: path.join(PROJECT_ROOT, 'lambda', 'handler.ts'),
+    // The lock file and project root are found from the entry: this repository's, or, with the
+    // package installed in another CDK app, that app's (where esbuild and the SDK are installed).
+    entry: HANDLER_ENTRY,
     handler: 'handler',
-    projectRoot: PROJECT_ROOT,
-    depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: MEMORY_MB,
