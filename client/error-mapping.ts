@@ -1,0 +1,191 @@
+import {
+  BadRequestError,
+  ConfigurationError,
+  CredentialsError,
+  IssuerError,
+  RateLimitedError,
+  ServiceAccessError,
+  UnexpectedError,
+  type TokenClientError,
+  type TokenErrorDetails,
+} from './errors';
+
+/**
+ * Turns what the service, Lambda, API Gateway or the network said into the clients'
+ * typed errors. The service's own messages are safe to pass on (they never hold a
+ * secret or a token); anything else is quoted only as a short field, never a body.
+ */
+
+/** When the service gives no usable wait, as its own default for a 429 without one. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 30;
+
+/** `retry after N seconds`, as the service's RateLimitedError message says it. */
+export function retryAfterFromMessage(message: string): number | undefined {
+  const match = /retry after (\d{1,7}) seconds?/i.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** A `Retry-After` header: whole seconds or an HTTP date. */
+export function retryAfterFromHeader(value: string | null | undefined, nowMs = Date.now()): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d{1,7}$/.test(text)) return Number(text);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - nowMs) / 1000));
+}
+
+/** The service's errors by the `name` a direct invocation reports as `errorType`. */
+function serviceError(errorType: string, message: string, details: TokenErrorDetails, retryAfter?: number): TokenClientError | undefined {
+  switch (errorType) {
+    case 'ConfigurationError':
+      return new ConfigurationError(message, details);
+    case 'BadRequestError':
+      return new BadRequestError(message, details);
+    case 'CredentialsError':
+      return new CredentialsError(message, details);
+    case 'IssuerError':
+      return new IssuerError(message, details);
+    case 'RateLimitedError':
+      return new RateLimitedError(retryAfter ?? retryAfterFromMessage(message) ?? DEFAULT_RETRY_AFTER_SECONDS, message, details);
+    case 'InternalError':
+      return new UnexpectedError(message, details);
+    default:
+      return undefined;
+  }
+}
+
+/** The payload of an invocation that ended with `X-Amz-Function-Error` (`{errorType, errorMessage, trace}`). */
+export function errorFromFunctionPayload(payload: string, functionName: string): TokenClientError {
+  let parsed: { errorType?: unknown; errorMessage?: unknown } | undefined;
+  try {
+    parsed = JSON.parse(payload) as typeof parsed;
+  } catch {
+    parsed = undefined;
+  }
+  const errorType = typeof parsed?.errorType === 'string' ? parsed.errorType : undefined;
+  const message = typeof parsed?.errorMessage === 'string' ? oneLine(parsed.errorMessage, 1000) : undefined;
+  if (errorType === undefined || message === undefined) {
+    return new UnexpectedError(`Function ${functionName} failed without an error type and message it could report.`);
+  }
+  return (
+    serviceError(errorType, message, {}) ??
+    // Runtime failures such as Sandbox.Timedout or Runtime.ImportModuleError.
+    new UnexpectedError(`Function ${functionName} failed with ${oneLine(errorType, 100)}: ${message}`)
+  );
+}
+
+/** The service's HTTP error codes (CONTRACT section 5) by their errorType. */
+const HTTP_CODES: Record<string, string> = {
+  configuration_error: 'ConfigurationError',
+  bad_request: 'BadRequestError',
+  credentials_unavailable: 'CredentialsError',
+  credentials_rejected: 'CredentialsError',
+  issuer_error: 'IssuerError',
+  rate_limited: 'RateLimitedError',
+  internal_error: 'InternalError',
+};
+
+const API_ADVICE =
+  'check that the URL is the stack output TokenApiUrl, that the region is right, and that this principal may call it ' +
+  '(execute-api:Invoke, granted through the stack\'s allowedPrincipalArns or grantApiAccess)';
+
+/** A non-2xx answer of the HTTP API: the service's `{error, message}` body, or API Gateway's own. */
+export function errorFromHttpAnswer(status: number, headers: Headers, body: string, url: string): TokenClientError {
+  let parsed: Record<string, unknown> | undefined;
+  try {
+    const value: unknown = JSON.parse(body);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) parsed = value as Record<string, unknown>;
+  } catch {
+    parsed = undefined;
+  }
+  const code = typeof parsed?.error === 'string' ? parsed.error : undefined;
+  const text = [parsed?.message, parsed?.Message].find((value): value is string => typeof value === 'string');
+  const message = text === undefined ? undefined : oneLine(text, 1000);
+  const details = { code, status };
+  const known = code === undefined ? undefined : HTTP_CODES[code];
+  if (known && message !== undefined) {
+    const retryAfter = retryAfterFromHeader(headers.get('retry-after'));
+    const error = serviceError(known, message, details, retryAfter);
+    if (error) return error;
+  }
+  const said = `HTTP ${status}${message ? `: ${oneLine(message, 200)}` : ''}`;
+  if (code === 'not_found' || code === 'method_not_allowed' || status === 404) {
+    return new ServiceAccessError(`Nothing serves tokens at ${url} (${said}): use the stack output TokenApiUrl.`, details);
+  }
+  if (status === 401 || status === 403) {
+    return new ServiceAccessError(`API Gateway refused the request to ${url} (${said}): ${API_ADVICE}.`, details);
+  }
+  if (status === 429) {
+    const retryAfter = retryAfterFromHeader(headers.get('retry-after'));
+    const wait = retryAfter === undefined ? 'try again shortly' : `retry after ${retryAfter} seconds`;
+    return new ServiceAccessError(`API Gateway is throttling requests to ${url} (${said}): ${wait}.`, { ...details, retryable: true });
+  }
+  if (status === 504) {
+    return new ServiceAccessError(`The token service at ${url} did not answer in time (${said}): try again.`, { ...details, retryable: true });
+  }
+  return new UnexpectedError(`The token service at ${url} answered ${said}${code ? ` (${oneLine(code, 50)})` : ''}: try again, and check its logs if it persists.`, details);
+}
+
+interface AwsLikeError {
+  readonly name?: unknown;
+  readonly message?: unknown;
+  readonly code?: unknown;
+  readonly cause?: { readonly code?: unknown };
+  readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
+const THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|EC2ThrottledException/;
+const TRANSIENT = /^(ResourceNotReadyException|ResourceConflictException|ServiceException|ServiceUnavailable|InternalFailure)$/;
+const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR_\w+)$/;
+
+/**
+ * Why a call could not reach its target: AWS credentials or region missing, access
+ * denied, throttling, network. `target` names what was called, `advice` the fix for
+ * a refusal.
+ */
+export function errorFromCallFailure(error: unknown, target: string, refusalAdvice: string): ServiceAccessError {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as AwsLikeError;
+  const name = typeof e.name === 'string' ? e.name : 'Error';
+  const message = typeof e.message === 'string' ? oneLine(e.message, 300) : '';
+  const code = [e.code, e.cause?.code].find((value): value is string => typeof value === 'string');
+  const status = e.$metadata?.httpStatusCode;
+  const details = { status, cause: error };
+  if (name === 'CredentialsProviderError') {
+    return new ServiceAccessError(
+      `No AWS credentials found to call ${target}: configure them as the AWS CLI does (environment, profile, SSO or an instance role).`,
+      details,
+    );
+  }
+  if (/region is missing/i.test(message)) {
+    return new ServiceAccessError(`No AWS region to call ${target} in: set AWS_REGION or pass the region option.`, details);
+  }
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return new ServiceAccessError(`${capitalized(target)} did not answer in time: try again.`, { ...details, retryable: true });
+  }
+  if ((code !== undefined && NETWORK_CODES.test(code)) || (name === 'TypeError' && message === 'fetch failed')) {
+    return new ServiceAccessError(`Could not reach ${target} (${code ?? 'network error'}): check the network and the address.`, {
+      ...details,
+      retryable: true,
+    });
+  }
+  if (THROTTLING.test(name) || status === 429) {
+    return new ServiceAccessError(`AWS is throttling calls to ${target} (${name}): try again shortly.`, { ...details, retryable: true });
+  }
+  if (name === 'ResourceNotFoundException') {
+    return new ServiceAccessError(`${capitalized(target)} was not found (${message}): check the name and the region.`, details);
+  }
+  if (TRANSIENT.test(name) || (status !== undefined && status >= 500)) {
+    return new ServiceAccessError(`AWS could not run ${target} just now (${name}: ${message}): try again.`, { ...details, retryable: true });
+  }
+  return new ServiceAccessError(`AWS refused the call to ${target} (${name}${message ? `: ${message}` : ''}): ${refusalAdvice}.`, details);
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** One line, at most `max` characters: messages end up in single-line logs and CLI output. */
+export function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}

@@ -1,0 +1,91 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { errorFromCallFailure, errorFromFunctionPayload } from './error-mapping';
+import { UnexpectedError } from './errors';
+import { TokenCache } from './token-cache';
+import type { TokenClient } from './token-client';
+import { parseTokenResult, type TokenResult } from './token-result';
+
+export interface LambdaTokenClientOptions {
+  /** The vending function's name or ARN (the stack output `TokenFunctionName` or `TokenFunctionArn`). */
+  readonly functionName: string;
+  /** The audience to ask for. @default the function's configured audience */
+  readonly audience?: string;
+  /**
+   * The Lambda client to invoke with.
+   * @default a new `LambdaClient` in `region`, or the region of an ARN, or the SDK's default region
+   */
+  readonly client?: LambdaClient;
+  /** The region of the default client (ignored when `client` is given). */
+  readonly region?: string;
+  /** Renew the token when it has less than this left. @default 60 */
+  readonly refreshBeforeExpirySeconds?: number;
+  /** The clock, in epoch milliseconds. @default Date.now */
+  readonly now?: () => number;
+}
+
+const INVOKE_ADVICE = 'check the credentials, and that this principal may call lambda:InvokeFunction on it (the construct\'s grantInvoke)';
+
+/**
+ * A token client for code running in AWS (typically another Lambda): invokes the
+ * vending function directly (`lambda:InvokeFunction`, CONTRACT section 4), keeps the
+ * token in memory until shortly before it expires, and turns the function's errors
+ * back into typed errors (`ConfigurationError`, `BadRequestError`, `CredentialsError`,
+ * `IssuerError`, `RateLimitedError`, else `ServiceAccessError` or `UnexpectedError`).
+ *
+ * Create it once, outside the handler, so warm invocations reuse the token:
+ * ```ts
+ * const tokens = createTokenClient({ functionName: process.env.TOKEN_FUNCTION_NAME! });
+ * export const handler = async () => {
+ *   const headers = wllAdminHeaders(await tokens.getToken(), process.env.WLL_API_KEY);
+ *   // fetch(`https://api.wlloyalty.net/v1/...`, { headers })
+ * };
+ * ```
+ */
+export function createTokenClient(options: LambdaTokenClientOptions): TokenClient {
+  const { functionName, audience } = options;
+  if (typeof functionName !== 'string' || functionName.trim() === '') {
+    throw new TypeError('createTokenClient needs functionName: the stack output TokenFunctionName or TokenFunctionArn.');
+  }
+  if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
+    throw new TypeError('audience must be a non-empty string, such as "wlloyalty.net"; leave it out for the default.');
+  }
+  const client = options.client ?? new LambdaClient({ region: options.region ?? regionOfArn(functionName) });
+  const target = `function ${functionName}`;
+
+  const invoke = async (forceRefresh: boolean): Promise<TokenResult> => {
+    const event = { ...(audience === undefined ? {} : { audience }), ...(forceRefresh ? { forceRefresh: true } : {}) };
+    let output;
+    try {
+      output = await client.send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: 'RequestResponse',
+          Payload: new TextEncoder().encode(JSON.stringify(event)),
+        }),
+      );
+    } catch (error) {
+      throw errorFromCallFailure(error, target, INVOKE_ADVICE);
+    }
+    const payload = output.Payload ? new TextDecoder().decode(output.Payload) : '';
+    if (output.FunctionError) throw errorFromFunctionPayload(payload, functionName);
+    let result: unknown;
+    try {
+      result = JSON.parse(payload);
+    } catch {
+      throw new UnexpectedError(`Function ${functionName} answered with something that is not JSON: check that it is the WLL token vendor.`);
+    }
+    return parseTokenResult(result, `Function ${functionName}`);
+  };
+
+  const cache = new TokenCache(invoke, options);
+  return {
+    getToken: () => cache.get(),
+    refreshToken: () => cache.refresh(),
+    clear: () => cache.clear(),
+  };
+}
+
+/** The region of a function ARN (`arn:aws:lambda:eu-west-1:123456789012:function:name`), if it is one. */
+export function regionOfArn(functionName: string): string | undefined {
+  return /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:/.exec(functionName)?.[1];
+}

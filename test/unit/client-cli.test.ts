@@ -1,0 +1,110 @@
+import { EXIT_CODES, HELP, parseCliArgs, runCli, type CliClients } from '../../client/cli';
+import {
+  BadRequestError,
+  ConfigurationError,
+  CredentialsError,
+  IssuerError,
+  RateLimitedError,
+  ServiceAccessError,
+  UnexpectedError,
+} from '../../client/errors';
+import type { TokenClient } from '../../client/token-client';
+import type { TokenResult } from '../../client/token-result';
+
+const RESULT: TokenResult = {
+  accessToken: 'tok-abc',
+  tokenType: 'Bearer',
+  expiresAt: '2026-11-30T12:00:00.000Z',
+  expiresIn: 86_100,
+  audience: 'wlloyalty.net',
+  source: 'issuer',
+};
+
+/** Runs the CLI with clients that answer `outcome`, and records how they were made. */
+async function run(argv: string[], outcome: TokenResult | Error = RESULT) {
+  let stdout = '';
+  let stderr = '';
+  const made: unknown[] = [];
+  const fake = (options: unknown): TokenClient => {
+    made.push(options);
+    const answer = () => (outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome));
+    return { getToken: answer, refreshToken: answer, clear: () => undefined };
+  };
+  const clients = { createTokenClient: fake, createHttpTokenClient: fake } as unknown as CliClients;
+  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, clients);
+  return { code, stdout, stderr, made };
+}
+
+test('prints the token, and nothing else', async () => {
+  const out = await run(['--url', 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/']);
+
+  expect(out).toMatchObject({ code: 0, stdout: 'tok-abc\n', stderr: '' });
+  expect(out.made).toEqual([{ url: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/', audience: undefined, region: undefined }]);
+});
+
+test('--json prints the whole result; --header the Authorization line', async () => {
+  const json = await run(['--function', 'vendor', '--audience', 'staging.wlloyalty.net', '--region', 'eu-west-1', '--json']);
+  const header = await run(['--function', 'vendor', '--header']);
+
+  expect(JSON.parse(json.stdout)).toEqual(RESULT);
+  expect(json.made).toEqual([{ functionName: 'vendor', audience: 'staging.wlloyalty.net', region: 'eu-west-1' }]);
+  expect(header.stdout).toBe('Authorization: Bearer tok-abc\n');
+});
+
+test('--help prints the usage and every exit code', async () => {
+  const out = await run(['--help']);
+
+  expect(out.code).toBe(0);
+  expect(out.stdout).toBe(HELP);
+  for (const code of Object.values(EXIT_CODES)) expect(HELP).toMatch(new RegExp(`^  ${code}  `, 'm'));
+});
+
+test.each([
+  [[], /give either --function <name> or --url <api url>/],
+  [['--function', 'f', '--url', 'https://x.example.com/'], /give either/],
+  [['--function', 'f', '--json', '--header'], /--json or --header, not both/],
+  [['--function'], /argument missing/],
+  [['--function', 'f', '--verbose'], /Unknown option '--verbose'/],
+  [['--function', 'f', 'extra'], /positional argument/],
+  [['--function', ' '], /--function is empty/],
+])('usage error %j: exit 2, one line on stderr', async (argv, message) => {
+  const out = await run(argv);
+
+  expect(out.code).toBe(EXIT_CODES.usage);
+  expect(out.stdout).toBe('');
+  expect(out.stderr).toMatch(message);
+  expect(out.stderr).toMatch(/^wll-token: [^\n]*\(see wll-token --help\)\n$/);
+});
+
+test('a URL the HTTP client refuses is a usage error', async () => {
+  let stderr = '';
+  const code = await runCli(['--url', 'http://tokens.example.com/'], { stdout: () => undefined, stderr: (t) => (stderr += t) });
+
+  expect(code).toBe(EXIT_CODES.usage);
+  expect(stderr).toMatch(/^wll-token: The API URL must use https.*\(see wll-token --help\)\n$/);
+  expect(parseCliArgs(['--url', 'x'])).toEqual({ source: { url: 'x' }, output: 'token', audience: undefined, region: undefined });
+});
+
+test.each([
+  [new ConfigurationError('WLL_REGION is mars.'), 3, "the service's configuration is invalid"],
+  [new BadRequestError("Audience 'x' is not allowed."), 4, 'request refused'],
+  [new CredentialsError('Rejected.', { code: 'credentials_rejected' }), 5, "the service's WLL client credentials are unusable"],
+  [new IssuerError('WLL failed.'), 6, "WLL's token endpoint failed"],
+  [new RateLimitedError(120, 'Rate limited: retry after 120 seconds.'), 7, 'rate limited by WLL'],
+  [new ServiceAccessError('No AWS credentials found.'), 8, 'cannot reach the token service'],
+  [new UnexpectedError('Odd answer.'), 1, 'unexpected error'],
+  [new TypeError('a bug'), 1, 'unexpected error: TypeError'],
+])('%s: exit %i', async (error, code, label) => {
+  const out = await run(['--function', 'vendor'], error);
+
+  expect(out.code).toBe(code);
+  expect(out.stdout).toBe('');
+  expect(out.stderr.startsWith(`wll-token: ${label}`)).toBe(true);
+  expect(out.stderr.trimEnd().split('\n')).toHaveLength(1);
+});
+
+test('a multi-line message stays on one line', async () => {
+  const out = await run(['--function', 'vendor'], new IssuerError('first line\nsecond line'));
+
+  expect(out.stderr).toBe("wll-token: WLL's token endpoint failed: first line second line\n");
+});
