@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+
+/**
+ * The REST API on loopback, for `npm start` and the tests: each request becomes the
+ * API Gateway proxy event the deployed API would send (without IAM), and the
+ * handler's statusCode, headers and body go back as they are.
+ */
+
+/** The handler's signature, as lambda/handler.ts exports it. */
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<unknown>;
+
+export interface LocalApi {
+  /** The base URL, ending in `/`: what the stack output TokenApiUrl is for a deployed API. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** The API's resources (CONTRACT section 5); any other path reaches the function as `/{proxy+}`. */
+const RESOURCES = new Set(['/token', '/token/refresh']);
+const MAX_BODY_BYTES = 64 * 1024;
+/** API Gateway's integration timeout. */
+const TIMEOUT_MS = 29_000;
+
+/** Listens on 127.0.0.1 only: there is no authorization in front of the handler. */
+export async function startLocalApi(handler: ApiHandler, port: number): Promise<LocalApi> {
+  const server = createServer((req, res) => void serve(handler, req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${actual}/`, port: actual, close: () => close(server) };
+}
+
+/**
+ * Answers one request through the handler, or as API Gateway would when the handler
+ * fails. `body`: the body when the caller has read it already.
+ */
+export async function serve(handler: ApiHandler, req: IncomingMessage, res: ServerResponse, body?: string | null): Promise<void> {
+  if (body === undefined) {
+    try {
+      body = await readBody(req);
+    } catch {
+      return gatewayError(res, 413, 'Request Entity Too Large');
+    }
+  }
+  const event = toApiGatewayEvent(req, body);
+  let result: unknown;
+  try {
+    result = await handler(event, lambdaContext(event.requestContext.requestId));
+  } catch {
+    // API Gateway's answer when the integration fails; the handler has logged why.
+    return gatewayError(res, 502, 'Internal server error');
+  }
+  if (!isProxyResult(result)) return gatewayError(res, 502, 'Internal server error');
+  const headers: Record<string, string | string[]> = { ...result.multiValueHeaders, ...result.headers } as Record<string, string | string[]>;
+  res.writeHead(result.statusCode, headers);
+  res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+/** The REST API proxy-integration event of a request (stage `local`). */
+export function toApiGatewayEvent(req: IncomingMessage, body: string | null): APIGatewayProxyEvent {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const path = url.pathname;
+  const method = (req.method ?? 'GET').toUpperCase();
+  const multiQuery: Record<string, string[]> = {};
+  for (const [name, value] of url.searchParams) (multiQuery[name] ??= []).push(value);
+  const hasQuery = Object.keys(multiQuery).length > 0;
+  const headers: Record<string, string> = {};
+  const multiHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string;
+    const value = req.rawHeaders[i + 1] as string;
+    headers[name] = value;
+    (multiHeaders[name] ??= []).push(value);
+  }
+  const resource = RESOURCES.has(path) ? path : '/{proxy+}';
+  return {
+    resource,
+    path,
+    httpMethod: method,
+    headers,
+    multiValueHeaders: multiHeaders,
+    queryStringParameters: hasQuery ? Object.fromEntries(Object.entries(multiQuery).map(([k, v]) => [k, v[v.length - 1] as string])) : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: resource === '/{proxy+}' ? { proxy: path.slice(1) } : null,
+    stageVariables: null,
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      httpMethod: method,
+      path: `/local${path}`,
+      protocol: `HTTP/${req.httpVersion}`,
+      requestId: randomUUID(),
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: resource,
+      stage: 'local',
+      authorizer: null,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        user: null,
+        userAgent: req.headers['user-agent'] ?? null,
+        userArn: null,
+      },
+    },
+  };
+}
+
+function lambdaContext(requestId: string): Context {
+  const deadline = Date.now() + TIMEOUT_MS;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'wll-token-vendor-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:wll-token-vendor-local',
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: '/aws/lambda/wll-token-vendor-local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function isProxyResult(value: unknown): value is APIGatewayProxyResult {
+  const result = value as Partial<APIGatewayProxyResult> | null;
+  return typeof result === 'object' && result !== null && typeof result.statusCode === 'number' && typeof result.body === 'string';
+}
+
+function gatewayError(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify({ message }));
+}
+
+/** The body as text (null when empty); a body over the limit is drained and refused. */
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) reject(new Error('body too large'));
+      else resolve(size === 0 ? null : Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', reject);
+  });
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

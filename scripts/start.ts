@@ -1,0 +1,80 @@
+import './local/quiet-sdk';
+import { startLocalApi, type ApiHandler, type LocalApi } from './local/api-server';
+import { readyBanner } from './local/banner';
+import { startLocalServices, type LocalServices } from './local/services';
+import { readStartSettings, StartError } from './local/settings';
+
+/**
+ * `npm start`: the real handler behind a local HTTP server with the API's routes,
+ * DynamoDB Local with the token table, the credentials served through a local
+ * Secrets Manager, and WLL (with WLL_CLIENT_ID / WLL_CLIENT_SECRET) or a clearly
+ * labelled stand-in issuer. Ctrl-C (SIGINT) or SIGTERM stops everything it started.
+ */
+async function main(): Promise<void> {
+  const settings = readStartSettings(process.env);
+  // Listening for Ctrl-C before anything starts: a signal that came before would kill
+  // this process outright (DynamoDB Local is then killed by its exit hook).
+  const started: { services?: LocalServices; api?: LocalApi } = {};
+  stopOnSignalOrOrphaning(async () => {
+    await started.api?.close();
+    await started.services?.stop();
+  });
+  console.log('Starting the WLL token vendor locally (DynamoDB Local takes a few seconds)...');
+  const services = await startLocalServices(settings);
+  started.services = services;
+  try {
+    // The secret reaches the handler through the local Secrets Manager only, and the
+    // handler's AWS calls use the local services' dummy credentials only.
+    for (const name of ['WLL_CLIENT_ID', 'WLL_CLIENT_SECRET', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[name];
+    Object.assign(process.env, services.handlerEnv);
+    // Loaded after its environment is set, as a container does.
+    const { handler } = (await import('../lambda/handler')) as { handler: ApiHandler };
+    started.api = await startLocalApi(handler, settings.port);
+  } catch (error) {
+    await services.stop();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new StartError(`Port ${settings.port} is in use: stop what uses it, or set PORT to another port (PORT=0 picks a free one).`);
+    }
+    throw error;
+  }
+  console.log(readyBanner({ apiUrl: started.api.url, config: settings.config, issuer: services.issuer, dynamodb: services.dynamodb }));
+}
+
+/**
+ * Stops on Ctrl-C (SIGINT) or SIGTERM, and when the parent process goes away: npm
+ * runs this under `sh -c`, and a SIGTERM sent to npm kills that shell without
+ * passing it on, which would leave this process and DynamoDB Local running.
+ */
+function stopOnSignalOrOrphaning(stop: () => Promise<void>): void {
+  let stopping = false;
+  const onStop = (reason: string) => {
+    if (stopping) {
+      // A second Ctrl-C: leave now (DynamoDB Local is killed on exit all the same).
+      process.exit(130);
+    }
+    stopping = true;
+    console.log(`\n${reason}: stopping the local API and DynamoDB Local...`);
+    stop().then(
+      () => {
+        console.log('Stopped.');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(`npm start: could not stop cleanly: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => onStop('SIGINT'));
+  process.on('SIGTERM', () => onStop('SIGTERM'));
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && !stopping) onStop('The parent process exited');
+  }, 500).unref();
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof StartError ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
+  console.error(`npm start: ${message}`);
+  process.exitCode = 1;
+});
