@@ -1,21 +1,8 @@
+import type { TokenResult, TokenSource } from '../lambda/token-result';
 import { UnexpectedError } from './errors';
 
-/** Where the service found the token it answered with (CONTRACT section 4). */
-export type TokenSource = 'memory' | 'cache' | 'issuer';
-
-/** A WLL admin API token as the token vending service hands it out (CONTRACT section 4). */
-export interface TokenResult {
-  readonly accessToken: string;
-  readonly tokenType: 'Bearer';
-  /** The token's real expiry, ISO 8601. */
-  readonly expiresAt: string;
-  /** Whole seconds left until the token expires, as of when this result was returned. */
-  readonly expiresIn: number;
-  /** The audience the token was minted for. */
-  readonly audience: string;
-  /** Where the service found it: its container's memory, its shared cache, or the issuer. */
-  readonly source: TokenSource;
-}
+// The answer's shape is the function's own (CONTRACT section 4): one definition for both sides.
+export type { TokenResult, TokenSource } from '../lambda/token-result';
 
 const SOURCES: readonly string[] = ['memory', 'cache', 'issuer'];
 

@@ -1,6 +1,8 @@
 import { secondsLeft } from './expiry';
 import type { TokenSource, VendedToken } from './vendor';
 
+export type { TokenSource };
+
 /** The answer of both entry points (CONTRACT section 4). */
 export interface TokenResult {
   readonly accessToken: string;

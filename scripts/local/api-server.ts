@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { lambdaContext, restProxyEvent } from './lambda-events';
 
 /**
  * The REST API on loopback, for `npm start` and the tests: each request becomes the
@@ -54,7 +54,7 @@ export async function serve(handler: ApiHandler, req: IncomingMessage, res: Serv
   const event = toApiGatewayEvent(req, body);
   let result: unknown;
   try {
-    result = await handler(event, lambdaContext(event.requestContext.requestId));
+    result = await handler(event, lambdaContext({ requestId: event.requestContext.requestId, remainingMs: TIMEOUT_MS, functionName: 'wll-token-vendor-local' }));
   } catch {
     // API Gateway's answer when the integration fails; the handler has logged why.
     return gatewayError(res, 502, 'Internal server error');
@@ -68,81 +68,20 @@ export async function serve(handler: ApiHandler, req: IncomingMessage, res: Serv
 /** The REST API proxy-integration event of a request (stage `local`). */
 export function toApiGatewayEvent(req: IncomingMessage, body: string | null): APIGatewayProxyEvent {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const path = url.pathname;
-  const method = (req.method ?? 'GET').toUpperCase();
-  const multiQuery: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) (multiQuery[name] ??= []).push(value);
-  const hasQuery = Object.keys(multiQuery).length > 0;
-  const headers: Record<string, string> = {};
-  const multiHeaders: Record<string, string[]> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i] as string;
-    const value = req.rawHeaders[i + 1] as string;
-    headers[name] = value;
-    (multiHeaders[name] ??= []).push(value);
-  }
-  const resource = RESOURCES.has(path) ? path : '/{proxy+}';
-  return {
-    resource,
-    path,
-    httpMethod: method,
+  const query: Record<string, string[]> = {};
+  for (const [name, value] of url.searchParams) (query[name] ??= []).push(value);
+  const headers: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) (headers[req.rawHeaders[i]!] ??= []).push(req.rawHeaders[i + 1]!);
+  return restProxyEvent({
+    method: (req.method ?? 'GET').toUpperCase(),
+    path: url.pathname,
+    resource: RESOURCES.has(url.pathname) ? url.pathname : '/{proxy+}',
+    query,
     headers,
-    multiValueHeaders: multiHeaders,
-    queryStringParameters: hasQuery ? Object.fromEntries(Object.entries(multiQuery).map(([k, v]) => [k, v[v.length - 1] as string])) : null,
-    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    pathParameters: resource === '/{proxy+}' ? { proxy: path.slice(1) } : null,
-    stageVariables: null,
     body,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      httpMethod: method,
-      path: `/local${path}`,
-      protocol: `HTTP/${req.httpVersion}`,
-      requestId: randomUUID(),
-      requestTimeEpoch: Date.now(),
-      resourceId: 'local',
-      resourcePath: resource,
-      stage: 'local',
-      authorizer: null,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        user: null,
-        userAgent: req.headers['user-agent'] ?? null,
-        userArn: null,
-      },
-    },
-  };
-}
-
-function lambdaContext(requestId: string): Context {
-  const deadline = Date.now() + TIMEOUT_MS;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'wll-token-vendor-local',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:wll-token-vendor-local',
-    memoryLimitInMB: '256',
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/wll-token-vendor-local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+    stage: 'local',
+    identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? null },
+  });
 }
 
 function isProxyResult(value: unknown): value is APIGatewayProxyResult {

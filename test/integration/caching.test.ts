@@ -1,7 +1,7 @@
 import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { tokenCacheKey } from '../../lambda/cache-key';
 import { startHarness, type Harness } from '../support/harness';
-import { invokeDirect, type Handler } from '../support/lambda-runtime';
+import { vendOrFail } from '../support/lambda-runtime';
 import { expectSameToken } from '../support/token-assertions';
 
 let h: Harness;
@@ -15,11 +15,7 @@ afterEach(async () => {
   await h.close();
 });
 
-async function vend(handler: Handler, event: unknown = {}): Promise<Record<string, unknown>> {
-  const outcome = await invokeDirect(handler, event);
-  if (!outcome.ok) throw new Error(`invocation failed: ${outcome.errorType}: ${outcome.errorMessage}`);
-  return outcome.result;
-}
+const vend = vendOrFail;
 
 test('the first call reaches the issuer once, the second comes from memory', async () => {
   const handler = h.loadHandler();

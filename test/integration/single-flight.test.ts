@@ -2,7 +2,7 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { tokenCacheKey } from '../../lambda/cache-key';
 import { freePort } from '../support/dynamodb-local';
 import { startHarness, type Harness } from '../support/harness';
-import { invokeDirect, lambdaContext, type Handler } from '../support/lambda-runtime';
+import { invokeDirect, lambdaContext, vendOrFail, type Handler } from '../support/lambda-runtime';
 import { capturedOutput } from '../support/log-capture';
 import { expectSameToken } from '../support/token-assertions';
 
@@ -21,11 +21,7 @@ afterEach(async () => {
   await h.close();
 });
 
-async function vend(handler: Handler, event: unknown = {}): Promise<Record<string, unknown>> {
-  const outcome = await invokeDirect(handler, event);
-  if (!outcome.ok) throw new Error(`invocation failed: ${outcome.errorType}: ${outcome.errorMessage}`);
-  return outcome.result;
-}
+const vend = vendOrFail;
 
 function containers(count: number, env: Record<string, string> = {}): Handler[] {
   return Array.from({ length: count }, () => h.loadHandler(env));

@@ -1,26 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { lambdaContext as sharedLambdaContext, restProxyEvent } from '../../scripts/local/lambda-events';
 
 /** The handler's signature, whatever module instance it comes from. */
 export type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** A Lambda context as the runtime passes it, with a fresh request id. */
 export function lambdaContext(remainingMs = 20_000): Context {
-  const deadline = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'wll-token-vendor',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:wll-token-vendor',
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/wll-token-vendor',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return sharedLambdaContext({ remainingMs });
 }
 
 /** What a direct invocation returns to its caller: the result, or the runtime's error payload. */
@@ -39,6 +25,13 @@ export async function invokeDirect(handler: Handler, event: unknown): Promise<In
   }
 }
 
+/** A direct invocation that must succeed: its result, or an error naming what the function threw. */
+export async function vendOrFail(handler: Handler, event: unknown = {}): Promise<Record<string, unknown>> {
+  const outcome = await invokeDirect(handler, event);
+  if (!outcome.ok) throw new Error(`invocation failed: ${outcome.errorType}: ${outcome.errorMessage}`);
+  return outcome.result;
+}
+
 export interface ApiRequest {
   readonly method?: string;
   readonly path?: string;
@@ -47,53 +40,25 @@ export interface ApiRequest {
   readonly resource?: string;
 }
 
-/** A REST API proxy-integration event, as API Gateway sends it. */
+/** A REST API proxy-integration event, as API Gateway sends it for a SigV4-signed caller. */
 export function apiEvent({ method = 'GET', path = '/token', query, resource }: ApiRequest = {}): APIGatewayProxyEvent {
   const multi = query && Object.fromEntries(Object.entries(query).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
-  const single = multi && Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, v[v.length - 1] ?? '']));
-  return {
-    resource: resource ?? path,
+  return restProxyEvent({
+    method,
     path,
-    httpMethod: method,
-    headers: { Host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'X-Amz-Date': '20261129T120000Z' },
-    multiValueHeaders: {},
-    queryStringParameters: single ?? null,
-    multiValueQueryStringParameters: multi ?? null,
-    pathParameters: null,
-    stageVariables: null,
-    body: null,
-    isBase64Encoded: false,
-    requestContext: {
+    resource: resource ?? path,
+    query: multi,
+    headers: { Host: ['abc123.execute-api.eu-west-1.amazonaws.com'], 'X-Amz-Date': ['20261129T120000Z'] },
+    stage: 'prod',
+    identity: {
+      accessKey: 'AKIAEXAMPLE',
       accountId: '123456789012',
-      apiId: 'abc123',
-      httpMethod: method,
-      path: `/prod${path}`,
-      protocol: 'HTTP/1.1',
-      requestId: randomUUID(),
-      requestTimeEpoch: Date.now(),
-      resourceId: 'res123',
-      resourcePath: resource ?? path,
-      stage: 'prod',
-      authorizer: null,
-      identity: {
-        accessKey: 'AKIAEXAMPLE',
-        accountId: '123456789012',
-        apiKey: null,
-        apiKeyId: null,
-        caller: 'AROAEXAMPLE:caller',
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '127.0.0.1',
-        user: 'AROAEXAMPLE:caller',
-        userAgent: 'test',
-        userArn: 'arn:aws:sts::123456789012:assumed-role/caller/session',
-      },
+      caller: 'AROAEXAMPLE:caller',
+      user: 'AROAEXAMPLE:caller',
+      userAgent: 'test',
+      userArn: 'arn:aws:sts::123456789012:assumed-role/caller/session',
     },
-  };
+  });
 }
 
 export interface ApiResponse {
