@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { concurrentInvocationScope, type InvocationScope } from '../scripts/local/invocation-scope';
 import type { ContainerCommand, ContainerReply, InvocationRecord, Source } from './protocol';
 
 const waitedByRequest = new Map<string, number>();
@@ -19,8 +20,8 @@ process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
 };
 
 type Handler = (event: unknown, context: Context) => Promise<{ source?: Source }>;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { handler } = require(process.env.BENCH_HANDLER_PATH!) as { handler: Handler };
+let handler: Handler;
+let inScope: InvocationScope;
 
 function context(requestId: string): Context {
   const deadline = Date.now() + 20_000;
@@ -36,7 +37,7 @@ async function invoke(): Promise<InvocationRecord> {
   const started = performance.now();
   const startedAt = Date.now();
   try {
-    const result = await handler({}, context(requestId));
+    const result = await inScope(requestId, () => handler({}, context(requestId)));
     const latencyMs = performance.now() - started;
     const waited = (waitedByRequest.get(requestId) ?? 0) > 0;
     return { ok: true, source: waited ? 'waited' : (result.source ?? 'unknown'), latencyMs, startedAt, endedAt: Date.now() };
@@ -60,6 +61,13 @@ async function steady(durationMs: number, concurrency: number, intervalMs: numbe
   return records;
 }
 
+async function load(): Promise<void> {
+  // Many invocations at once in one process, each with its own invocation context.
+  inScope = await concurrentInvocationScope();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  handler = (require(process.env.BENCH_HANDLER_PATH!) as { handler: Handler }).handler;
+}
+
 process.on('message', (command: ContainerCommand) => {
   const run =
     command.type === 'burst'
@@ -67,4 +75,4 @@ process.on('message', (command: ContainerCommand) => {
       : steady(command.durationMs, command.concurrency, command.intervalMs);
   void run.then((records) => process.send?.({ type: 'done', records } satisfies ContainerReply));
 });
-process.send?.({ type: 'ready' } satisfies ContainerReply);
+void load().then(() => process.send?.({ type: 'ready' } satisfies ContainerReply));

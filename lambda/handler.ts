@@ -27,9 +27,9 @@ type Service = Exclude<typeof service, { error: unknown }>;
  * and the EventBridge schedule that refreshes tokens ahead of their expiry.
  */
 export async function handler(event: unknown, context: Context): Promise<TokenResult | APIGatewayProxyResult | ScheduledRefreshResult> {
-  // A logger per invocation: its request id stays right even when one process serves
-  // several invocations at once (npm start, the benchmark), which Lambda itself never does.
-  const logger = telemetry.logger.createChild();
+  // With several invocations at once in one environment (Lambda Managed Instances,
+  // npm start), Powertools keeps this context per invocation in Lambda's InvokeStore.
+  const { logger } = telemetry;
   logger.addContext(context);
   const api = isApiGatewayEvent(event);
   try {

@@ -1,6 +1,7 @@
 import './local/quiet-sdk';
 import { startLocalApi, type ApiHandler, type LocalApi } from './local/api-server';
 import { readyBanner } from './local/banner';
+import { concurrentInvocationScope } from './local/invocation-scope';
 import { startLocalServices, type LocalServices } from './local/services';
 import { readStartSettings, StartError } from './local/settings';
 
@@ -12,6 +13,9 @@ import { readStartSettings, StartError } from './local/settings';
  */
 async function main(): Promise<void> {
   const settings = readStartSettings(process.env);
+  // Requests may overlap: each runs in its own invocation context, as in Lambda. Set up
+  // before anything uses the AWS SDK, which otherwise creates a single-invocation store.
+  const inScope = await concurrentInvocationScope();
   // Listening for Ctrl-C before anything starts: a signal that came before would kill
   // this process outright (DynamoDB Local is then killed by its exit hook).
   const started: { services?: LocalServices; api?: LocalApi } = {};
@@ -29,7 +33,7 @@ async function main(): Promise<void> {
     Object.assign(process.env, services.handlerEnv);
     // Loaded after its environment is set, as a container does.
     const { handler } = (await import('../lambda/handler')) as { handler: ApiHandler };
-    started.api = await startLocalApi(handler, settings.port);
+    started.api = await startLocalApi((event, context) => inScope(context.awsRequestId, () => handler(event, context)), settings.port);
   } catch (error) {
     await services.stop();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
