@@ -1,4 +1,3 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { loadConfig } from './config';
 import { toPublicError } from './errors';
@@ -29,18 +28,17 @@ type Service = Exclude<typeof service, { error: unknown }>;
 export async function handler(event: unknown, context: Context): Promise<TokenResult | APIGatewayProxyResult | ScheduledRefreshResult> {
   // With several invocations at once in one environment (Lambda Managed Instances,
   // npm start), Powertools keeps this context per invocation in Lambda's InvokeStore.
-  const { logger } = telemetry;
-  logger.addContext(context);
+  telemetry.logger.addContext(context);
   const api = isApiGatewayEvent(event);
   try {
     if ('error' in service) throw service.error;
-    if (isScheduledEvent(event)) return await scheduledRefresh(service, context, logger);
+    if (isScheduledEvent(event)) return await scheduledRefresh(service, context);
     const request = api ? parseApiEvent(event) : parseInvokeEvent(event);
-    const result = await vend(service, request, context, logger);
+    const result = await vend(service, request, context);
     return api ? jsonResponse(200, result) : result;
   } catch (error) {
     const publicError = toPublicError(error, context.awsRequestId);
-    logFailure(logger, publicError, error);
+    logFailure(telemetry.logger, publicError, error);
     if (api) return errorResponse(publicError);
     throw publicError;
   } finally {
@@ -48,20 +46,20 @@ export async function handler(event: unknown, context: Context): Promise<TokenRe
   }
 }
 
-async function vend({ config, vendor }: Service, request: TokenRequest, context: Context, logger: Logger): Promise<TokenResult> {
+async function vend({ config, vendor }: Service, request: TokenRequest, context: Context): Promise<TokenResult> {
   const audience = resolveAudience(request.audience, config);
   const token = await vendor.vend({ audience, forceRefresh: request.forceRefresh, deadlineMs: deadlineOf(context) });
   countServed(telemetry.metrics, token.source);
   const result = toTokenResult(token, Date.now());
   const { source, expiresAt, expiresIn } = result;
-  logger.info('Token vended', { audience, source, expiresAt, expiresIn, waitedMs: token.waitedMs });
+  telemetry.logger.info('Token vended', { audience, source, expiresAt, expiresIn, waitedMs: token.waitedMs });
   return result;
 }
 
-async function scheduledRefresh({ config, vendor }: Service, context: Context, logger: Logger): Promise<ScheduledRefreshResult> {
+async function scheduledRefresh({ config, vendor }: Service, context: Context): Promise<ScheduledRefreshResult> {
   const deadlineMs = deadlineOf(context) ?? Date.now() + SCHEDULED_REFRESH_DEFAULT_MS;
   const { result, firstError } = await refreshDueTokens(vendor, config, deadlineMs, context.awsRequestId);
-  logger.info('Scheduled refresh done', { ...result });
+  telemetry.logger.info('Scheduled refresh done', { ...result });
   // Fail the invocation, so the function's error alarm sees a refresh that does not work.
   if (firstError) throw firstError;
   return result;
