@@ -5,7 +5,7 @@ import { createHttpTokenClient } from './http-client';
 import { createTokenClient } from './lambda-client';
 import type { TokenClient } from './token-client';
 
-/** The exit code of each outcome; documented in `--help` and docs/callers.md. */
+/** The exit code of each outcome; documented in `--help` and the README. */
 export const EXIT_CODES = {
   ok: 0,
   unexpected: 1,
