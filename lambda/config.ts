@@ -15,7 +15,13 @@ export const DEFAULT_REFRESH_MARGIN_SECONDS = 300;
 export const MAX_REFRESH_MARGIN_SECONDS = 86_399;
 
 export const DEFAULT_LEASE_SECONDS = 15;
-export const MAX_LEASE_SECONDS = 120;
+/**
+ * The holder's issuer request (12 s budget) must fit in its lease, or another container
+ * would ask while it is still waiting; and a lease longer than the function's 20 s timeout
+ * would keep others waiting for a holder Lambda has already stopped.
+ */
+export const MIN_LEASE_SECONDS = 12;
+export const MAX_LEASE_SECONDS = 20;
 export const DEFAULT_REFRESH_AHEAD_RATIO = 0.25;
 export const MAX_REFRESH_AHEAD_RATIO = 0.9;
 
@@ -51,7 +57,7 @@ export function loadConfig(env: Env): Config {
     defaultAudience,
     allowedAudiences: Object.freeze(parseAllowedAudiences(read(env, 'WLL_ALLOWED_AUDIENCES'), defaultAudience)),
     refreshMarginSeconds: parseWholeSeconds(env, 'TOKEN_REFRESH_MARGIN_SECONDS', DEFAULT_REFRESH_MARGIN_SECONDS, MAX_REFRESH_MARGIN_SECONDS),
-    leaseSeconds: parseWholeSeconds(env, 'TOKEN_LEASE_SECONDS', DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS),
+    leaseSeconds: parseLeaseSeconds(read(env, 'TOKEN_LEASE_SECONDS')),
     refreshAheadRatio: parseRatio(read(env, 'TOKEN_REFRESH_AHEAD_RATIO')),
   };
   return Object.freeze(config);
@@ -118,6 +124,18 @@ function parseWholeSeconds(env: Env, name: string, fallback: number, max: number
   const seconds = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
   if (!(seconds >= 0 && seconds <= max)) {
     throw new ConfigurationError(`${name} is '${clip(value)}': use a whole number of seconds from 0 to ${max} (default ${fallback}).`);
+  }
+  return seconds;
+}
+
+function parseLeaseSeconds(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_LEASE_SECONDS;
+  const seconds = /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+  if (!(seconds === 0 || (seconds >= MIN_LEASE_SECONDS && seconds <= MAX_LEASE_SECONDS))) {
+    throw new ConfigurationError(
+      `TOKEN_LEASE_SECONDS is '${clip(value)}': use 0 (no cross-container lease) or a whole number of seconds from ` +
+        `${MIN_LEASE_SECONDS} (the issuer's 12 s budget) to ${MAX_LEASE_SECONDS} (the function's timeout); default ${DEFAULT_LEASE_SECONDS}.`,
+    );
   }
   return seconds;
 }

@@ -1,72 +1,107 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { signalBefore, type Deadline } from './deadline';
 import { CredentialsError } from './errors';
 import { parseCredentialsSecret, putSecretCommand, type ClientCredentials } from './secret-format';
 
-/** Where the vendor gets the client credentials; `invalidate` forces the next `get` to re-read. */
+/** Where the vendor gets the client credentials. */
 export interface CredentialsSource {
-  get(): Promise<ClientCredentials>;
-  invalidate(): void;
+  /** The credentials to use now: a fresh enough copy, else a new read (CONTRACT sections 2 and 7). */
+  get(deadline: Deadline): Promise<ClientCredentials>;
+  /**
+   * Reads the secret again because the issuer refused what we have, unless this container
+   * read it less than `minIntervalMs` ago; returns what is current afterwards.
+   */
+  reread(deadline: Deadline, minIntervalMs: number): Promise<ClientCredentials>;
 }
 
-/** CONTRACT section 2: the secret is kept in memory for at most this long. */
+/** CONTRACT section 2: the secret is kept in memory for at most this long... */
 export const SECRET_MAX_AGE_MS = 5 * 60 * 1000;
+/** ...and, while Secrets Manager cannot be read, the last value read serves this long (section 7). */
+export const SECRET_FALLBACK_MAX_AGE_MS = 60 * 60 * 1000;
+/** After a failed read with a fallback in hand, Secrets Manager is left alone this long. */
+const READ_RETRY_PAUSE_MS = 30_000;
+/** A read with a fallback in hand may take this long; without one, the caller has nothing better to do. */
+const READ_CAP_WITH_FALLBACK_MS = 1_000;
+const READ_CAP_MS = 5_000;
 
 export interface SecretsManagerCredentialsOptions {
   readonly client?: SecretsManagerClient;
   readonly now?: () => number;
   readonly maxAgeMs?: number;
+  /** Told when a read fails; `servedStale` when the last credentials read stay in use. */
+  readonly onReadFailure?: (error: CredentialsError, servedStale: boolean) => void;
 }
 
 /**
- * Reads the credentials secret, keeps the parsed value for a few minutes, and shares
- * one read among concurrent callers. A failed read is not remembered: the next call
- * tries again.
+ * Reads the credentials secret, keeps the parsed value for a few minutes, and shares one
+ * read among concurrent callers. When Secrets Manager fails, the last value read stays in
+ * use for up to an hour (a valid token is not worth losing over a read); a malformed value
+ * fails at once, since the operator changed it on purpose.
  */
 export class SecretsManagerCredentials implements CredentialsSource {
   private readonly client: SecretsManagerClient;
   private readonly now: () => number;
   private readonly maxAgeMs: number;
-  private cached?: { credentials: ClientCredentials; readAt: number };
+  private last?: { credentials: ClientCredentials; readAt: number };
   private pending?: Promise<ClientCredentials>;
+  private lastFailureAt = -Infinity;
 
   constructor(
     private readonly secretId: string,
-    options: SecretsManagerCredentialsOptions = {},
+    private readonly options: SecretsManagerCredentialsOptions = {},
   ) {
     this.client = options.client ?? new SecretsManagerClient({});
     this.now = options.now ?? (() => Date.now());
     this.maxAgeMs = options.maxAgeMs ?? SECRET_MAX_AGE_MS;
   }
 
-  get(): Promise<ClientCredentials> {
-    if (this.cached && this.now() - this.cached.readAt < this.maxAgeMs) {
-      return Promise.resolve(this.cached.credentials);
-    }
-    this.pending ??= this.read().finally(() => {
+  get(deadline: Deadline): Promise<ClientCredentials> {
+    const last = this.last;
+    const now = this.now();
+    if (last && now - last.readAt < this.maxAgeMs) return Promise.resolve(last.credentials);
+    // Secrets Manager failed a moment ago: do not make every caller pay for it again.
+    if (this.fallback() && now - this.lastFailureAt < READ_RETRY_PAUSE_MS) return Promise.resolve(this.fallback()!);
+    return this.read(deadline);
+  }
+
+  reread(deadline: Deadline, minIntervalMs: number): Promise<ClientCredentials> {
+    if (this.last && this.now() - this.last.readAt < minIntervalMs) return Promise.resolve(this.last.credentials);
+    return this.read(deadline);
+  }
+
+  private fallback(): ClientCredentials | undefined {
+    return this.last && this.now() - this.last.readAt < SECRET_FALLBACK_MAX_AGE_MS ? this.last.credentials : undefined;
+  }
+
+  private read(deadline: Deadline): Promise<ClientCredentials> {
+    this.pending ??= this.readOnce(deadline).finally(() => {
       this.pending = undefined;
     });
     return this.pending;
   }
 
-  invalidate(): void {
-    this.cached = undefined;
-  }
-
-  private async read(): Promise<ClientCredentials> {
+  private async readOnce(deadline: Deadline): Promise<ClientCredentials> {
     const readAt = this.now();
-    const secret = await this.fetchSecretString();
+    const fallback = this.fallback();
+    let secret: string;
+    try {
+      secret = await this.fetchSecretString(signalBefore(deadline, fallback ? READ_CAP_WITH_FALLBACK_MS : READ_CAP_MS, readAt));
+    } catch (error) {
+      // A binary value is the operator's doing, not an outage: no fallback for it.
+      if (error instanceof CredentialsError) throw error;
+      const failure = describeReadFailure(this.secretId, error);
+      this.lastFailureAt = this.now();
+      this.options.onReadFailure?.(failure, fallback !== undefined);
+      if (fallback) return fallback;
+      throw failure;
+    }
     const credentials = parseCredentialsSecret(secret, this.secretId);
-    this.cached = { credentials, readAt };
+    this.last = { credentials, readAt };
     return credentials;
   }
 
-  private async fetchSecretString(): Promise<string> {
-    let output;
-    try {
-      output = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
-    } catch (error) {
-      throw describeReadFailure(this.secretId, error);
-    }
+  private async fetchSecretString(signal: AbortSignal): Promise<string> {
+    const output = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }), { abortSignal: signal });
     if (typeof output.SecretString !== 'string') {
       throw new CredentialsError(
         'unavailable',
@@ -86,6 +121,8 @@ function describeReadFailure(secretId: string, error: unknown): CredentialsError
     AccessDeniedException: 'the function is not allowed to read it: grant secretsmanager:GetSecretValue on this secret (and kms:Decrypt on its key)',
     DecryptionFailure: "Secrets Manager could not decrypt it: check the secret's KMS key and the function's kms:Decrypt permission",
     InvalidRequestException: 'the secret is not in a readable state (it may be scheduled for deletion): restore it or point CREDENTIALS_SECRET_ID at another secret',
+    AbortError: 'Secrets Manager did not answer in the time this invocation had: try again; if it persists, check the Secrets Manager endpoint and the function network',
+    TimeoutError: 'Secrets Manager did not answer in the time this invocation had: try again; if it persists, check the Secrets Manager endpoint and the function network',
   };
   const what = advice[name] ?? `Secrets Manager answered ${name}: try again; if it persists, check the Secrets Manager service health`;
   return new CredentialsError('unavailable', `Could not read secret ${secretId}: ${what}.`, { cause: error });

@@ -13,6 +13,17 @@ export abstract class VendorError extends Error {
   abstract override readonly name: string;
   abstract readonly code: string;
   abstract readonly status: number;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(boundedMessage(message), options);
+  }
+}
+
+/** CONTRACT section 7: messages stay short whatever the input (they are returned and logged). */
+export const MAX_MESSAGE_LENGTH = 1_000;
+
+export function boundedMessage(message: string): string {
+  return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : message;
 }
 
 /** A setting of CONTRACT section 1 is invalid; nothing reaches the issuer. */
@@ -66,6 +77,12 @@ export class IssuerError extends VendorError {
 
 /** What we keep of a failed issuer answer: never the body wholesale. */
 export interface IssuerFailureDetails {
+  /**
+   * The issuer itself failed (it answered 5xx, or a request that reached it ran out its whole
+   * attempt timeout): every container should stay away for a while (CONTRACT section 7). False
+   * for our own deadline, network trouble on our side, or an answer we could not use.
+   */
+  readonly issuerFault?: boolean;
   readonly httpStatus?: number;
   readonly oauthError?: string;
   readonly oauthErrorDescription?: string;

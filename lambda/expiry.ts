@@ -14,7 +14,26 @@ export function isServable(token: IssuedToken, nowMs: number, marginSeconds: num
   return secondsLeft(token, nowMs) > marginSeconds;
 }
 
-/** `forceRefresh` returns a token younger than this instead of minting another (CONTRACT section 4). */
+/** No token lives longer than this (CONTRACT section 7): a longer lifetime is an invalid answer. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
+
+/**
+ * True when a token's times make sense: whole epoch seconds, issued no later than it
+ * expires, and expiring within the longest lifetime we accept from `nowMs`. A stored
+ * item that fails this (a damaged or foreign item) is a cache miss, never served.
+ */
+export function hasPlausibleTimes(token: Pick<IssuedToken, 'issuedAt' | 'expiresAt'>, nowMs: number): boolean {
+  const { issuedAt, expiresAt } = token;
+  return (
+    Number.isSafeInteger(issuedAt) &&
+    Number.isSafeInteger(expiresAt) &&
+    issuedAt > 0 &&
+    issuedAt <= expiresAt &&
+    expiresAt <= Math.floor(nowMs / 1000) + MAX_TOKEN_LIFETIME_SECONDS
+  );
+}
+
+/** `forceRefresh` without a fingerprint returns a token younger than this instead of minting (CONTRACT section 4). */
 export const FORCE_REFRESH_MIN_AGE_SECONDS = 60;
 
 export function isYoungerThanForceRefreshLimit(token: IssuedToken, nowMs: number): boolean {

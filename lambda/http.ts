@@ -22,12 +22,12 @@ export function isApiGatewayEvent(event: unknown): event is APIGatewayProxyEvent
 export function parseApiEvent(event: APIGatewayProxyEvent): TokenRequest {
   const path = routePath(event);
   const route = ROUTES[path];
-  if (!route) throw new NotFoundError(`Nothing is served at ${path.slice(0, 64)}: use GET /token or POST /token/refresh.`);
+  if (!route) throw new NotFoundError(`Nothing is served at ${path.slice(0, 64).replace(/[^\x20-\x7e]/g, '?')}: use GET /token or POST /token/refresh.`);
   if (event.httpMethod.toUpperCase() !== route.method) {
     throw new MethodNotAllowedError(route.method, `${path} accepts ${route.method} only.`);
   }
-  const { audience } = parseQuery(event.queryStringParameters, event.multiValueQueryStringParameters);
-  return { audience, forceRefresh: route.forceRefresh };
+  const query = parseQuery(event.queryStringParameters, event.multiValueQueryStringParameters, { refresh: route.forceRefresh });
+  return { ...query, forceRefresh: route.forceRefresh };
 }
 
 /**

@@ -1,3 +1,5 @@
+import { MAX_TOKEN_LIFETIME_SECONDS } from './expiry';
+
 /**
  * Pure parsing of the WLL token endpoint's answers (WLL-TOKEN-ENDPOINT.md): strict
  * validation of a 200, and what may be kept of an error body for diagnostics.
@@ -29,7 +31,9 @@ export class InvalidTokenResponse extends Error {
 
 /**
  * Validates a 200 body. `requestedAtMs` is when the request was sent: the lifetime
- * counts from then, which errs on the safe side.
+ * counts from then, which errs on the safe side. The token's own JWT `exp` bounds it
+ * (a token is never used past its own expiry), and a lifetime over 30 days, or one no
+ * date can hold, is refused: such an answer must never reach the cache.
  */
 export function parseTokenResponse(body: string, requestedAtMs: number): IssuedToken {
   let parsed: unknown;
@@ -50,19 +54,27 @@ export function parseTokenResponse(body: string, requestedAtMs: number): IssuedT
     throw new InvalidTokenResponse('token_type is missing or not "Bearer"', false);
   }
   const issuedAt = Math.floor(requestedAtMs / 1000);
-  const expiresAt = issuedAt + lifetimeSeconds(fields.expires_in, accessToken, requestedAtMs);
+  const expiresAt = expirySeconds(fields.expires_in, jwtExpiry(accessToken), issuedAt);
   return { accessToken, tokenType: 'Bearer', issuedAt, expiresAt };
 }
 
-function lifetimeSeconds(expiresIn: unknown, accessToken: string, requestedAtMs: number): number {
-  if (expiresIn === undefined || expiresIn === null) {
-    const exp = jwtExpiry(accessToken);
-    if (exp === undefined) return DEFAULT_TOKEN_LIFETIME_SECONDS;
-    const left = Math.floor(exp - requestedAtMs / 1000);
-    if (left <= 0) throw new InvalidTokenResponse('expires_in is missing and the token has already expired (JWT exp)', false);
-    return left;
+/** The earlier of `issuedAt + expires_in` and the JWT `exp`; 24 h when neither says. */
+function expirySeconds(expiresIn: unknown, exp: number | undefined, issuedAt: number): number {
+  const fromExpiresIn = expiresIn === undefined || expiresIn === null ? undefined : issuedAt + lifetimeSeconds(expiresIn);
+  const fromJwt = exp === undefined ? undefined : Math.floor(exp);
+  const stated = [fromExpiresIn, fromJwt].filter((seconds): seconds is number => seconds !== undefined);
+  const expiresAt = stated.length > 0 ? Math.min(...stated) : issuedAt + DEFAULT_TOKEN_LIFETIME_SECONDS;
+  if (expiresAt <= issuedAt) {
+    throw new InvalidTokenResponse('the token has already expired (its JWT exp is in the past)', false);
   }
-  const seconds = typeof expiresIn === 'string' && /^\d+(\.\d+)?$/.test(expiresIn.trim()) ? Number(expiresIn) : expiresIn;
+  if (expiresAt - issuedAt > MAX_TOKEN_LIFETIME_SECONDS) {
+    throw new InvalidTokenResponse(`the token lifetime is over ${MAX_TOKEN_LIFETIME_SECONDS / 86_400} days, which no WLL token has`, false);
+  }
+  return expiresAt;
+}
+
+function lifetimeSeconds(expiresIn: unknown): number {
+  const seconds = typeof expiresIn === 'string' && /^\d{1,16}(\.\d{1,16})?$/.test(expiresIn.trim()) ? Number(expiresIn) : expiresIn;
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 1) {
     throw new InvalidTokenResponse('expires_in is not a positive number of seconds', false);
   }

@@ -7,8 +7,8 @@ import type { IssuerFailureKind } from './telemetry-names';
 export interface IssueRequest {
   readonly credentials: ClientCredentials;
   readonly audience: string;
-  /** Epoch ms after which no attempt starts (the invocation's own deadline). */
-  readonly deadlineMs?: number;
+  /** Epoch ms by which every attempt and wait is over (the caller's deadline, CONTRACT section 7). */
+  readonly deadlineMs: number;
 }
 
 /** Mints tokens; the vendor depends on this, not on HTTP. */
@@ -16,8 +16,8 @@ export interface TokenIssuer {
   issue(request: IssueRequest): Promise<IssuedToken>;
 }
 
-/** Told about every HTTP attempt, for metrics. */
-export type IssuerObserver = (attempt: { outcome: 'Success' | IssuerFailureKind; latencyMs: number }) => void;
+/** Told about every HTTP attempt, for metrics; `headers` when the issuer answered (its quota headers). */
+export type IssuerObserver = (attempt: { outcome: 'Success' | IssuerFailureKind; latencyMs: number; headers?: Headers }) => void;
 
 export interface WllTokenIssuerOptions {
   readonly tokenUrl: string;
@@ -35,6 +35,8 @@ interface RetryableFailure {
   readonly summary: string;
   readonly details?: IssuerFailureDetails;
   readonly waitMs?: number;
+  /** The issuer's own failure (5xx, or a full-length timeout), not ours: worth a shared back-off. */
+  readonly issuerFault: boolean;
 }
 
 const MAX_TOKEN_BODY_BYTES = 64 * 1024;
@@ -67,7 +69,7 @@ export class WllTokenIssuer implements TokenIssuer {
 
   async issue(request: IssueRequest): Promise<IssuedToken> {
     const startedAt = this.now();
-    const deadline = Math.min(startedAt + this.policy.budgetMs, request.deadlineMs ?? Infinity);
+    const deadline = Math.min(startedAt + this.policy.budgetMs, request.deadlineMs);
     let failure: RetryableFailure | undefined;
     let attempts = 0;
     while (attempts < this.policy.maxAttempts && deadline - this.now() >= MIN_ATTEMPT_MS) {
@@ -89,8 +91,10 @@ export class WllTokenIssuer implements TokenIssuer {
     const requestedAt = this.now();
     const timeoutMs = Math.max(1, Math.min(this.policy.attemptTimeoutMs, deadline - requestedAt));
     const signal = AbortSignal.timeout(timeoutMs);
+    const fullLength = timeoutMs >= this.policy.attemptTimeoutMs;
+    let headers: Headers | undefined;
     const observe = (outcome: 'Success' | IssuerFailureKind) =>
-      this.options.observe?.({ outcome, latencyMs: this.now() - requestedAt });
+      this.options.observe?.({ outcome, latencyMs: this.now() - requestedAt, headers });
     let response: Response;
     let body: { text: string; truncated: boolean };
     try {
@@ -106,12 +110,16 @@ export class WllTokenIssuer implements TokenIssuer {
         redirect: 'manual',
         signal,
       });
+      headers = response.headers;
       const ok = response.status >= 200 && response.status < 300;
       body = await readCapped(response, ok ? MAX_TOKEN_BODY_BYTES : MAX_ERROR_BODY_BYTES);
     } catch (error) {
       const kind = signal.aborted ? 'Timeout' : 'Network';
       observe(kind);
-      return { kind, summary: kind === 'Timeout' ? `no answer within ${timeoutMs} ms` : `network error (${networkCode(error)})` };
+      // Only a request that had its whole attempt time and still got no answer is the issuer's fault;
+      // one cut short by our deadline, or a connection that failed on our side, is not.
+      const issuerFault = kind === 'Timeout' && fullLength;
+      return { kind, issuerFault, summary: kind === 'Timeout' ? `no answer within ${timeoutMs} ms` : `network error (${networkCode(error)})` };
     }
 
     const status = response.status;
@@ -124,7 +132,7 @@ export class WllTokenIssuer implements TokenIssuer {
       } catch (error) {
         if (!(error instanceof InvalidTokenResponse)) throw error;
         observe('InvalidResponse');
-        if (error.transient) return { kind: 'InvalidResponse', summary: `HTTP ${status} with an unusable body (${error.problem})` };
+        if (error.transient) return { kind: 'InvalidResponse', issuerFault: false, summary: `HTTP ${status} with an unusable body (${error.problem})` };
         throw new IssuerError(
           `The WLL token endpoint answered HTTP ${status} with an unusable token response: ${error.problem}. ` +
             'Nothing was cached; try again later, and report it to WLL if it persists.',
@@ -140,11 +148,11 @@ export class WllTokenIssuer implements TokenIssuer {
     if (status === 429) {
       observe('RateLimited');
       const waitMs = rateLimitWaitMs(response.headers, this.now());
-      return { kind: 'RateLimited', summary: answer, details, waitMs };
+      return { kind: 'RateLimited', issuerFault: true, summary: answer, details, waitMs };
     }
     if (status >= 500) {
       observe('ServerError');
-      return { kind: 'ServerError', summary: answer, details };
+      return { kind: 'ServerError', issuerFault: true, summary: answer, details };
     }
     if (status === 401 || status === 403) {
       observe('Rejected');
@@ -174,7 +182,7 @@ export class WllTokenIssuer implements TokenIssuer {
     return new IssuerError(
       `The WLL token endpoint at ${this.host} failed after ${tries} (last: ${what}). ` +
         "Try again later; if it persists, check WLL's status and the function's network access to that host.",
-      failure?.details ?? {},
+      { ...failure?.details, issuerFault: failure?.issuerFault ?? false },
     );
   }
 }

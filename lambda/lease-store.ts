@@ -4,6 +4,7 @@ import {
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
 
 /** Why nobody should ask the issuer before `notBeforeMs`. */
 export type BackoffReason = 'rate_limited' | 'issuer_error';
@@ -13,27 +14,55 @@ export interface Backoff {
   readonly reason: BackoffReason;
 }
 
+/** The issuer refused these credentials (for this audience) recently; nobody asks again before `untilMs`. */
+export interface Rejection {
+  readonly untilMs: number;
+  /** The caller-facing message of the original refusal (our words and the issuer's sanitised description). */
+  readonly message: string;
+}
+
+/** One acquisition of the lease: its own identity, so a late release of an earlier one changes nothing. */
+export interface Lease {
+  readonly key: string;
+  readonly id: string;
+  readonly untilMs: number;
+}
+
 export type LeaseOutcome =
-  | { readonly acquired: true }
-  /** Another container holds the lease until `heldUntilMs`, or a shared back-off is on. */
-  | { readonly acquired: false; readonly heldUntilMs?: number; readonly backoff?: Backoff };
+  | { readonly kind: 'acquired'; readonly lease: Lease }
+  /** Another acquisition holds it until `untilMs`. */
+  | { readonly kind: 'held'; readonly untilMs: number }
+  | { readonly kind: 'backoff'; readonly backoff: Backoff }
+  | { readonly kind: 'rejected'; readonly rejection: Rejection };
+
+/** What the holder learned, recorded when it lets go. */
+export interface LeaseResult {
+  readonly backoff?: Backoff;
+  readonly rejection?: Rejection;
+}
 
 /**
  * The refresh lease: at most one container at a time asks the issuer for a given key
  * (CONTRACT section 3). It lapses on its own, so a crashed holder blocks nobody for
- * long. The same item records a shared back-off after a 429 or a failing issuer.
+ * long. It is fenced (DESIGN 15): every acquisition writes a new id, and a release is
+ * conditional on that id and on the lease not having lapsed. The same item records a
+ * shared back-off after a 429 or a failing issuer, and a remembered rejection of the
+ * credentials (the key is derived from them, so new credentials start clean).
  */
 export interface LeaseStore {
-  acquire(key: string, holder: string, leaseMs: number): Promise<LeaseOutcome>;
-  /** Gives the lease up (only if still ours), recording a back-off when one is given. */
-  release(key: string, holder: string, backoff?: Backoff): Promise<void>;
+  acquire(key: string, leaseMs: number, signal: AbortSignal): Promise<LeaseOutcome>;
+  /** Gives the lease up if it is still this acquisition's, recording what the holder learned. */
+  release(lease: Lease, result: LeaseResult, signal: AbortSignal): Promise<void>;
 }
 
 export const LEASE_KEY_PREFIX = 'lease#';
+/** Longest a rejection message kept on the lease item may be. */
+const MAX_REJECTION_MESSAGE = 600;
 
 /**
- * Lease items: `pk` = lease#<key>, `holder`, `leaseUntil` and `notBefore` (epoch ms),
- * `backoffReason`, and `ttl` (epoch s) so DynamoDB clears idle leases.
+ * Lease items: `pk` = lease#<key>, `leaseId`, `leaseUntil`, `notBefore`, `rejectedUntil`
+ * (epoch ms), `backoffReason`, `rejection`, and `ttl` (epoch s) so DynamoDB clears idle ones.
+ * An attribute that is not a number counts as absent, so a damaged item blocks nobody.
  */
 export class DynamoDbLeaseStore implements LeaseStore {
   constructor(
@@ -42,73 +71,90 @@ export class DynamoDbLeaseStore implements LeaseStore {
     private readonly now: () => number = () => Date.now(),
   ) {}
 
-  async acquire(key: string, holder: string, leaseMs: number): Promise<LeaseOutcome> {
+  async acquire(key: string, leaseMs: number, signal: AbortSignal): Promise<LeaseOutcome> {
     const now = this.now();
+    const lease: Lease = { key, id: randomUUID(), untilMs: now + leaseMs };
+    const free = (attribute: string) => `(attribute_not_exists(${attribute}) OR NOT attribute_type(${attribute}, :number) OR ${attribute} <= :now)`;
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: { S: LEASE_KEY_PREFIX + key } },
-          UpdateExpression: 'SET holder = :holder, leaseUntil = :until, #ttl = :ttl',
-          // Free when nobody holds it (or the holder's time is up) and no back-off is on;
-          // an attribute that is not a number counts as absent, so a damaged item blocks nobody.
-          ConditionExpression:
-            '(attribute_not_exists(leaseUntil) OR NOT attribute_type(leaseUntil, :number) OR leaseUntil <= :now) AND ' +
-            '(attribute_not_exists(notBefore) OR NOT attribute_type(notBefore, :number) OR notBefore <= :now)',
+          UpdateExpression: 'SET leaseId = :id, leaseUntil = :until, #ttl = :ttl',
+          ConditionExpression: [free('leaseUntil'), free('notBefore'), free('rejectedUntil')].join(' AND '),
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: {
-            ':holder': { S: holder },
-            ':until': { N: String(now + leaseMs) },
+            ':id': { S: lease.id },
+            ':until': { N: String(lease.untilMs) },
             ':now': { N: String(now) },
             ':number': { S: 'N' },
-            ':ttl': { N: String(ttlAfter(now + leaseMs)) },
+            ':ttl': { N: String(ttlAfter(lease.untilMs)) },
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
+        { abortSignal: signal },
       );
-      return { acquired: true };
+      return { kind: 'acquired', lease };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return refusal(error.Item ?? {}, now);
       throw error;
     }
   }
 
-  async release(key: string, holder: string, backoff?: Backoff): Promise<void> {
-    const values: Record<string, AttributeValue> = { ':holder': { S: holder }, ':free': { N: '0' } };
-    let update = 'SET leaseUntil = :free';
-    if (backoff) {
-      update += ', notBefore = :notBefore, backoffReason = :reason, #ttl = :ttl';
-      values[':notBefore'] = { N: String(backoff.notBeforeMs) };
-      values[':reason'] = { S: backoff.reason };
-      values[':ttl'] = { N: String(ttlAfter(backoff.notBeforeMs)) };
+  async release(lease: Lease, result: LeaseResult, signal: AbortSignal): Promise<void> {
+    const values: Record<string, AttributeValue> = {
+      ':id': { S: lease.id },
+      ':now': { N: String(this.now()) },
+      ':free': { N: '0' },
+    };
+    const updates = ['leaseUntil = :free'];
+    let keepUntil = lease.untilMs;
+    if (result.backoff) {
+      updates.push('notBefore = :notBefore', 'backoffReason = :reason');
+      values[':notBefore'] = { N: String(result.backoff.notBeforeMs) };
+      values[':reason'] = { S: result.backoff.reason };
+      keepUntil = Math.max(keepUntil, result.backoff.notBeforeMs);
     }
+    if (result.rejection) {
+      updates.push('rejectedUntil = :rejectedUntil', 'rejection = :rejection');
+      values[':rejectedUntil'] = { N: String(result.rejection.untilMs) };
+      values[':rejection'] = { S: result.rejection.message.slice(0, MAX_REJECTION_MESSAGE) };
+      keepUntil = Math.max(keepUntil, result.rejection.untilMs);
+    }
+    updates.push('#ttl = :ttl');
+    values[':ttl'] = { N: String(ttlAfter(keepUntil)) };
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { pk: { S: LEASE_KEY_PREFIX + key } },
-          UpdateExpression: update,
-          ConditionExpression: 'holder = :holder',
-          ExpressionAttributeNames: backoff ? { '#ttl': 'ttl' } : undefined,
+          Key: { pk: { S: LEASE_KEY_PREFIX + lease.key } },
+          UpdateExpression: `SET ${updates.join(', ')}`,
+          // Fenced: only this acquisition, and only while it has not lapsed.
+          ConditionExpression: 'leaseId = :id AND leaseUntil > :now',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: values,
         }),
+        { abortSignal: signal },
       );
     } catch (error) {
-      // Our lease lapsed and someone else took it: theirs now, nothing to give up.
+      // Lapsed, or another acquisition holds it now: nothing of ours to give up or record.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 }
 
 function refusal(item: Record<string, AttributeValue>, now: number): LeaseOutcome {
-  const heldUntil = Number(item.leaseUntil?.N);
-  const notBefore = Number(item.notBefore?.N);
-  const reason = item.backoffReason?.S === 'issuer_error' ? 'issuer_error' : 'rate_limited';
-  return {
-    acquired: false,
-    heldUntilMs: heldUntil > now ? heldUntil : undefined,
-    backoff: notBefore > now ? { notBeforeMs: notBefore, reason } : undefined,
-  };
+  const number = (name: string) => Number(item[name]?.N);
+  const rejectedUntil = number('rejectedUntil');
+  if (rejectedUntil > now) {
+    return { kind: 'rejected', rejection: { untilMs: rejectedUntil, message: item.rejection?.S ?? 'The WLL token endpoint rejected the client credentials.' } };
+  }
+  const notBefore = number('notBefore');
+  if (notBefore > now) {
+    return { kind: 'backoff', backoff: { notBeforeMs: notBefore, reason: item.backoffReason?.S === 'rate_limited' ? 'rate_limited' : 'issuer_error' } };
+  }
+  const heldUntil = number('leaseUntil');
+  return { kind: 'held', untilMs: heldUntil > now ? heldUntil : now };
 }
 
 /** Keep a lease item a day past its last use: long enough to be harmless, short enough to go. */

@@ -1,15 +1,21 @@
 import type { Config } from './config';
 import { BadRequestError } from './errors';
+import { SHA256_HEX } from './token-fingerprint';
 
 /** What a caller asks for, whichever entry point it came through. */
 export interface TokenRequest {
   /** Undefined: the configured default audience. */
   readonly audience?: string;
   readonly forceRefresh: boolean;
+  /** With forceRefresh: the lowercase hex SHA-256 of the token WLL refused (CONTRACT section 4). */
+  readonly replacesTokenSha256?: string;
 }
 
-const EVENT_FIELDS = ['audience', 'forceRefresh'];
+const EVENT_FIELDS = ['audience', 'forceRefresh', 'replacesTokenSha256'];
+const QUERY_PARAMETERS = ['audience', 'replacesTokenSha256'];
 const EVENT_EXAMPLE = '{} or {"audience": "staging.wlloyalty.net", "forceRefresh": true}';
+/** Unknown names quoted back in a message, at most; the rest are counted. */
+const MAX_NAMES_QUOTED = 5;
 
 /**
  * Parses a direct invocation's event (CONTRACT section 4). Anything unexpected is a
@@ -24,8 +30,8 @@ export function parseInvokeEvent(event: unknown): TokenRequest {
   const unknown = Object.keys(fields).filter((name) => !EVENT_FIELDS.includes(name));
   if (unknown.length > 0) {
     throw new BadRequestError(
-      `Unknown field ${unknown.map((name) => `'${printable(name)}'`).join(', ')} in the event: ` +
-        `the accepted fields are audience and forceRefresh, as in ${EVENT_EXAMPLE}.`,
+      `Unknown field ${quoteNames(unknown)} in the event: the accepted fields are audience, forceRefresh and ` +
+        `replacesTokenSha256, as in ${EVENT_EXAMPLE}.`,
     );
   }
   const { audience, forceRefresh } = fields;
@@ -35,31 +41,50 @@ export function parseInvokeEvent(event: unknown): TokenRequest {
   if (forceRefresh !== undefined && typeof forceRefresh !== 'boolean') {
     throw new BadRequestError('The event field forceRefresh must be true or false.');
   }
-  return { audience, forceRefresh: forceRefresh ?? false };
+  const replacesTokenSha256 = parseFingerprint(fields.replacesTokenSha256, 'The event field replacesTokenSha256');
+  if (replacesTokenSha256 !== undefined && forceRefresh !== true) {
+    throw new BadRequestError('The event field replacesTokenSha256 goes with "forceRefresh": true: it names the token to replace.');
+  }
+  return { audience, forceRefresh: forceRefresh ?? false, replacesTokenSha256 };
 }
 
 /**
- * Parses the query string of `GET /token` and `POST /token/refresh`: the only
- * parameter is `audience`, given once, not empty.
+ * Parses the query string of `GET /token` and `POST /token/refresh`: `audience`, and
+ * `replacesTokenSha256` on the refresh route, each given once, not empty.
  */
 export function parseQuery(
   single: Record<string, string | undefined> | null | undefined,
   multi: Record<string, string[] | undefined> | null | undefined,
-): { audience?: string } {
+  options: { refresh: boolean },
+): { audience?: string; replacesTokenSha256?: string } {
+  const allowed = options.refresh ? QUERY_PARAMETERS : ['audience'];
   const names = new Set([...Object.keys(single ?? {}), ...Object.keys(multi ?? {})]);
-  const unknown = [...names].filter((name) => name !== 'audience');
+  const unknown = [...names].filter((name) => !allowed.includes(name));
   if (unknown.length > 0) {
+    const accepted = options.refresh ? 'the parameters are audience and replacesTokenSha256' : 'the only parameter is audience';
+    throw new BadRequestError(`Unknown query parameter ${quoteNames(unknown)}: ${accepted}.`);
+  }
+  const value = (name: string): string | undefined => {
+    if ((multi?.[name]?.length ?? 0) > 1) throw new BadRequestError(`The ${name} parameter is given more than once: give it once.`);
+    const given = single?.[name] ?? multi?.[name]?.[0];
+    if (given === '') throw new BadRequestError(`The ${name} parameter is empty: give a value, or leave the parameter out.`);
+    return given;
+  };
+  const audience = value('audience');
+  const replacesTokenSha256 = parseFingerprint(value('replacesTokenSha256'), 'The replacesTokenSha256 parameter');
+  return { ...(audience !== undefined && { audience }), ...(replacesTokenSha256 !== undefined && { replacesTokenSha256 }) };
+}
+
+function parseFingerprint(value: unknown, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  const hex = typeof value === 'string' ? value.toLowerCase() : undefined;
+  if (hex === undefined || !SHA256_HEX.test(hex)) {
     throw new BadRequestError(
-      `Unknown query parameter ${unknown.map((name) => `'${printable(name)}'`).join(', ')}: the only parameter is audience.`,
+      `${what} must be the SHA-256 of the refused token in hex (64 characters 0-9a-f), ` +
+        "for example the output of: printf %s \"$TOKEN\" | sha256sum.",
     );
   }
-  if ((multi?.audience?.length ?? 0) > 1) {
-    throw new BadRequestError('The audience parameter is given more than once: give it once.');
-  }
-  const audience = single?.audience ?? multi?.audience?.[0];
-  if (audience === undefined) return {};
-  if (audience === '') throw new BadRequestError('The audience parameter is empty: give an audience, or leave the parameter out.');
-  return { audience };
+  return hex;
 }
 
 /** The audience to use: the default when none is named, else one of the allowed ones. */
@@ -74,8 +99,15 @@ export function resolveAudience(requested: string | undefined, config: Pick<Conf
   return requested;
 }
 
+/** Quotes a few names back, and counts the rest, so no input can make a message long. */
+function quoteNames(names: readonly string[]): string {
+  const quoted = names.slice(0, MAX_NAMES_QUOTED).map((name) => `'${printable(name)}'`).join(', ');
+  const more = names.length - MAX_NAMES_QUOTED;
+  return more > 0 ? `${quoted} and ${more} more` : quoted;
+}
+
 /** Echoes caller input safely: printable characters only, and not too much of it. */
 function printable(value: string): string {
-  const clean = value.replace(/[^\x20-\x7e]/g, '?');
+  const clean = value.slice(0, 65).replace(/[^\x20-\x7e]/g, '?');
   return clean.length > 64 ? `${clean.slice(0, 64)}...` : clean;
 }

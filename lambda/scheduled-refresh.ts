@@ -1,6 +1,7 @@
 import type { Config } from './config';
 import { toPublicError, type VendorError } from './errors';
-import type { TokenVendor } from './vendor';
+import type { MintCount } from './mint-counter';
+import type { TokenService } from './token-service';
 
 /** An EventBridge scheduled event: the trigger of the scheduled refresh. */
 export function isScheduledEvent(event: unknown): boolean {
@@ -16,6 +17,8 @@ export interface ScheduledRefreshResult {
   /** Audiences nobody has asked for yet: no token is minted for them. */
   readonly unused: string[];
   readonly failed: { audience: string; error: string; message: string }[];
+  /** Tokens minted for these credentials (all audiences), from the shared count; absent when unknown. */
+  readonly minted?: MintCount;
 }
 
 export interface ScheduledRefreshRun {
@@ -30,7 +33,7 @@ export interface ScheduledRefreshRun {
  * another one only once somebody has asked for it.
  */
 export async function refreshDueTokens(
-  vendor: TokenVendor,
+  service: TokenService,
   config: Pick<Config, 'allowedAudiences' | 'defaultAudience'>,
   deadlineMs: number,
   requestId: string,
@@ -39,7 +42,7 @@ export async function refreshDueTokens(
   let firstError: VendorError | undefined;
   for (const audience of config.allowedAudiences) {
     try {
-      const state = await vendor.refreshIfDue(audience, { keepWarm: audience === config.defaultAudience, deadlineMs });
+      const state = await service.refreshIfDue(audience, audience === config.defaultAudience, deadlineMs);
       result[state].push(audience);
     } catch (error) {
       const publicError = toPublicError(error, requestId);
@@ -47,5 +50,8 @@ export async function refreshDueTokens(
       result.failed.push({ audience, error: publicError.name, message: publicError.message });
     }
   }
-  return { result, firstError };
+  // The month's count goes out even when nothing was minted, so the budget alarm and the
+  // dashboard see it between mints. A count that cannot be read is simply not reported.
+  const minted = firstError ? undefined : await service.mintCount(config.defaultAudience, deadlineMs).catch(() => undefined);
+  return { result: minted ? { ...result, minted } : result, firstError };
 }

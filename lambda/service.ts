@@ -1,37 +1,43 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GuardedCache } from './cache-guard';
 import type { Config } from './config';
 import { SecretsManagerCredentials } from './credentials';
 import { WllTokenIssuer } from './issuer';
 import { DynamoDbLeaseStore } from './lease-store';
-import { cacheUnavailable, issuerMetrics, type Telemetry } from './observability';
-import { TokenRefresher } from './refresher';
+import { DynamoDbMintCounter } from './mint-counter';
+import { cacheUnavailable, issuerMetrics, protocolEvents, secretUnavailable, type Telemetry } from './observability';
+import { SharedCache } from './shared-cache';
 import { DynamoDbTokenStore } from './token-store';
-import { TokenVendor } from './vendor';
+import { TokenProtocol } from './token-protocol';
+import { TokenService } from './token-service';
 
 /**
- * AWS calls fail fast: a hung connection must not eat the invocation's time.
- * The SDK's own retries (3 attempts in all) cover brief throttling.
+ * Every AWS call is bounded by an abort signal from the caller's deadline (lambda/deadline.ts);
+ * a connection that cannot be opened fails within a second. The SDK's own retries (3
+ * attempts in all) cover brief throttling within that bound.
  */
-const SDK_CLIENT_OPTIONS = {
-  maxAttempts: 3,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
-};
+const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout: 1_000 } };
 
-/** Wires the vendor to AWS and WLL; built once per container. */
-export function createVendor(config: Config, telemetry: Telemetry): TokenVendor {
+/** Wires the service to AWS and WLL; built once per container. */
+export function createTokenService(config: Config, telemetry: Telemetry): TokenService {
   const dynamodb = new DynamoDBClient(SDK_CLIENT_OPTIONS);
-  const cache = new GuardedCache(
+  const cache = new SharedCache(
     new DynamoDbTokenStore(config.tokenTableName, config.refreshMarginSeconds, dynamodb),
     new DynamoDbLeaseStore(config.tokenTableName, dynamodb),
+    new DynamoDbMintCounter(config.tokenTableName, dynamodb),
     cacheUnavailable(telemetry),
   );
-  const issuer = new WllTokenIssuer({ tokenUrl: config.tokenUrl, observe: issuerMetrics(telemetry.metrics) });
-  return new TokenVendor(config, {
-    credentials: new SecretsManagerCredentials(config.credentialsSecretId, { client: new SecretsManagerClient(SDK_CLIENT_OPTIONS) }),
-    tokens: cache,
-    refresher: new TokenRefresher({ leaseMs: config.leaseSeconds * 1000, refreshMarginSeconds: config.refreshMarginSeconds }, { cache, issuer }),
-    log: { warn: (message, fields) => telemetry.logger.warn(message, fields ?? {}) },
+  const protocol = new TokenProtocol(
+    { refreshMarginSeconds: config.refreshMarginSeconds, leaseMs: config.leaseSeconds * 1000, refreshAheadRatio: config.refreshAheadRatio },
+    {
+      cache,
+      issuer: new WllTokenIssuer({ tokenUrl: config.tokenUrl, observe: issuerMetrics(telemetry) }),
+      events: protocolEvents(telemetry),
+    },
+  );
+  const credentials = new SecretsManagerCredentials(config.credentialsSecretId, {
+    client: new SecretsManagerClient(SDK_CLIENT_OPTIONS),
+    onReadFailure: secretUnavailable(telemetry),
   });
+  return new TokenService(config, credentials, protocol);
 }

@@ -1,5 +1,5 @@
 import { secondsLeft } from './expiry';
-import type { TokenSource, VendedToken } from './vendor';
+import type { TokenSource, VendedToken } from './token-service';
 
 export type { TokenSource };
 

@@ -1,5 +1,7 @@
 import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { tokenCacheKey } from '../../lambda/cache-key';
+import { tokenSealFor } from '../../lambda/token-seal';
+import { openPerContract } from '../support/contract-seal';
 import { startHarness, type Harness } from '../support/harness';
 import { vendOrFail } from '../support/lambda-runtime';
 import { expectSameToken } from '../support/token-assertions';
@@ -43,13 +45,16 @@ test('a fresh container gets the same token from the table without asking the is
   expect(h.wll.requests).toBe(1);
 });
 
-test('the token item has the documented shape: hashed key, expiresAt, ttl = expiresAt - margin', async () => {
+test('the token item has the documented shape: hashed key, sealed token, expiresAt, ttl = expiresAt - margin', async () => {
   const result = await vend(h.loadHandler({ TOKEN_REFRESH_MARGIN_SECONDS: '600' }));
 
   const { Items = [] } = await h.dynamodb.send(new ScanCommand({ TableName: h.tableName }));
   const keys = Items.map((i) => i.pk?.S ?? '').sort();
-  expect(keys).toEqual([expect.stringMatching(/^lease#/), expect.stringMatching(/^token#/)]);
+  expect(keys).toEqual([expect.stringMatching(/^lease#/), expect.stringMatching(/^mints#/), expect.stringMatching(/^token#/)]);
   const item = Items.find((i) => i.pk?.S?.startsWith('token#'))!;
+  expect(Object.keys(item).sort()).toEqual(['audience', 'expiresAt', 'issuedAt', 'pk', 'sealedToken', 'tokenType', 'ttl']);
+  expect(item.sealedToken?.S).toMatch(/^v1\.[A-Za-z0-9_-]+$/);
+  expectSameToken(openPerContract(item, h.client), result.accessToken);
   const expiresAt = Number(item.expiresAt?.N);
   expect(expiresAt).toBe(Date.parse(result.expiresAt as string) / 1000);
   expect(Number(item.ttl?.N)).toBe(expiresAt - 600);
@@ -60,6 +65,31 @@ test('the token item has the documented shape: hashed key, expiresAt, ttl = expi
   expect(key.includes(h.client.clientSecret) || key.includes(h.client.clientId)).toBe(false);
 });
 
+test('a plaintext item left by an earlier release is a miss, replaced by a sealed one', async () => {
+  const key = `token#${tokenCacheKey(h.wll.url, h.client, 'wlloyalty.net')}`;
+  const now = Math.floor(Date.now() / 1000);
+  await h.dynamodb.send(
+    new PutItemCommand({
+      TableName: h.tableName,
+      Item: {
+        pk: { S: key },
+        accessToken: { S: 'plaintext-token-of-the-previous-release' },
+        tokenType: { S: 'Bearer' },
+        issuedAt: { N: String(now - 60) },
+        expiresAt: { N: String(now + 86_000) },
+        ttl: { N: String(now + 85_700) },
+      },
+    }),
+  );
+
+  const result = await vend(h.loadHandler());
+
+  expect(result.source).toBe('issuer');
+  const { Item } = await h.dynamodb.send(new GetItemCommand({ TableName: h.tableName, Key: { pk: { S: key } } }));
+  expect(Item?.accessToken).toBeUndefined();
+  expectSameToken(openPerContract(Item!, h.client), h.wll.issued[0]?.accessToken);
+});
+
 test('a stored token with no more than the margin left is never served', async () => {
   const key = `token#${tokenCacheKey(h.wll.url, h.client, 'wlloyalty.net')}`;
   const now = Math.floor(Date.now() / 1000);
@@ -68,7 +98,7 @@ test('a stored token with no more than the margin left is never served', async (
       TableName: h.tableName,
       Item: {
         pk: { S: key },
-        accessToken: { S: 'stale-token-value' },
+        sealedToken: { S: tokenSealFor(h.client).seal('stale-token-value', key) },
         tokenType: { S: 'Bearer' },
         issuedAt: { N: String(now - 86_000) },
         expiresAt: { N: String(now + 300) },
@@ -82,7 +112,7 @@ test('a stored token with no more than the margin left is never served', async (
   expect(result.source).toBe('issuer');
   expect(result.accessToken).not.toBe('stale-token-value');
   const { Item } = await h.dynamodb.send(new GetItemCommand({ TableName: h.tableName, Key: { pk: { S: key } } }));
-  expectSameToken(Item?.accessToken?.S, h.wll.issued[0]?.accessToken);
+  expectSameToken(openPerContract(Item!, h.client), h.wll.issued[0]?.accessToken);
 });
 
 test('a token in memory is not served once it is within the margin of its expiry', async () => {

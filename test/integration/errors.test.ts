@@ -144,10 +144,11 @@ test('502 credentials_rejected when the issuer refuses the client', async () => 
     status: 502,
     error: 'credentials_rejected',
     errorType: 'CredentialsError',
-    message: /rejected the client credentials \(HTTP 401 access_denied: Unauthorized\).*read again/,
+    message: /rejected the client credentials \(HTTP 401 access_denied: Unauthorized\).*holds the same credentials/,
   });
-  // One request per call: a rejection is not retried with the same credentials.
-  expect(h.wll.requests).toBe(2);
+  // One request in all: a rejection is not retried with the same credentials, and it is
+  // remembered, so the second call does not ask again.
+  expect(h.wll.requests).toBe(1);
 });
 
 test('502 credentials_rejected when the client may not use the audience (403)', async () => {

@@ -27,7 +27,7 @@ function containers(count: number, env: Record<string, string> = {}): Handler[] 
   return Array.from({ length: count }, () => h.loadHandler(env));
 }
 
-/** Lets background work (an early refresh) run until `done` holds. */
+/** Waits until `done` holds (another container's request in flight). */
 async function eventually(done: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const giveUpAt = Date.now() + timeoutMs;
   while (!(await done())) {
@@ -66,7 +66,7 @@ test('a lease left by a crashed holder lapses, and the next container asks once'
   await h.dynamodb.send(
     new PutItemCommand({
       TableName: h.tableName,
-      Item: { pk: { S: `lease#${tokenKey()}` }, holder: { S: 'crashed-container' }, leaseUntil: { N: String(Date.now() + 1_000) } },
+      Item: { pk: { S: `lease#${tokenKey()}` }, leaseId: { S: 'crashed-container' }, leaseUntil: { N: String(Date.now() + 1_000) } },
     }),
   );
   const started = Date.now();
@@ -90,25 +90,48 @@ test('a container waits for the lease holder and gets its token from the table',
   expect(h.wll.requests).toBe(1);
 });
 
-test('early refresh: one caller refreshes in the background while everyone keeps the current token', async () => {
+test('early refresh: the first due caller renews inline; other containers pick the new token up from the table', async () => {
   h.wll.lifetimeSeconds = 3_600;
   const [first, second] = containers(2);
   const original = await vend(first!);
+  await vend(second!);
   // 700 s left: inside the last quarter of the lifetime, still outside the 300 s margin.
   shiftClock((3_600 - 700) * 1000);
 
-  const duringRefresh = await Promise.all([vend(first!), vend(first!), vend(second!)]);
-  await eventually(() => h.wll.requests === 2);
-  await eventually(() => h.wll.issued.length === 2);
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  const afterRefresh = await vend(first!);
-  const freshContainer = await vend(h.loadHandler());
+  const renewed = await vend(first!);
+  const elsewhere = await vend(second!);
+  const again = await vend(first!);
 
-  for (const result of duringRefresh) expectSameToken(result.accessToken, original.accessToken);
-  expectSameToken(afterRefresh.accessToken, h.wll.issued[1]?.accessToken);
-  expect(afterRefresh.source).toBe('memory');
-  expectSameToken(freshContainer.accessToken, h.wll.issued[1]?.accessToken);
+  expect(renewed.source).toBe('issuer');
+  expectSameToken(renewed.accessToken, h.wll.issued[1]?.accessToken);
+  expect(renewed.accessToken).not.toBe(original.accessToken);
+  expect(elsewhere.source).toBe('cache');
+  expectSameToken(elsewhere.accessToken, renewed.accessToken);
+  expect(again.source).toBe('memory');
   expect(h.wll.requests).toBe(2);
+});
+
+test('early refresh: a slow issuer costs the due caller at most the refresh budget, and it gets the current token', async () => {
+  h.wll.lifetimeSeconds = 3_600;
+  const handler = h.loadHandler();
+  const original = await vend(handler);
+  shiftClock((3_600 - 700) * 1000);
+  h.wll.delayMs = 10_000;
+
+  const started = Date.now();
+  const during = await vend(handler);
+  const tookMs = Date.now() - started;
+  const next = await vend(handler);
+
+  expect(tookMs).toBeLessThan(3_000);
+  expect(during.source).toBe('memory');
+  expectSameToken(during.accessToken, original.accessToken);
+  expect(next.source).toBe('memory');
+  expect(capturedOutput()).toMatch(/Refresh ahead of expiry did not land/);
+  // The attempt was cut short by our own budget, not failed by the issuer: no back-off for anyone.
+  const { Item } = await h.dynamodb.send(new GetItemCommand({ TableName: h.tableName, Key: { pk: { S: `lease#${tokenKey()}` } }, ConsistentRead: true }));
+  expect(Item?.notBefore).toBeUndefined();
+  expect(Number(Item?.leaseUntil?.N)).toBe(0);
 });
 
 test('the scheduled refresh keeps the default audience warm and renews due tokens only', async () => {
@@ -121,9 +144,10 @@ test('the scheduled refresh keeps the default audience warm and renews due token
   shiftClock(19 * 3_600_000);
   const third = await h.loadHandler()(scheduled, lambdaContext());
 
-  expect(first).toEqual({ refreshed: ['wlloyalty.net'], current: [], unused: ['staging.wlloyalty.net', 'production.wlloyalty.net'], failed: [] });
-  expect(second).toEqual({ refreshed: [], current: ['wlloyalty.net'], unused: ['staging.wlloyalty.net', 'production.wlloyalty.net'], failed: [] });
-  expect(third).toEqual({ refreshed: ['wlloyalty.net', 'staging.wlloyalty.net'], current: [], unused: ['production.wlloyalty.net'], failed: [] });
+  const unused = ['staging.wlloyalty.net', 'production.wlloyalty.net'];
+  expect(first).toEqual({ refreshed: ['wlloyalty.net'], current: [], unused, failed: [], minted: { today: 1, thisMonth: 1 } });
+  expect(second).toEqual({ refreshed: [], current: ['wlloyalty.net'], unused, failed: [], minted: { today: 1, thisMonth: 1 } });
+  expect(third).toMatchObject({ refreshed: ['wlloyalty.net', 'staging.wlloyalty.net'], current: [], unused: ['production.wlloyalty.net'], failed: [] });
   expect(h.wll.requests).toBe(4);
 });
 
@@ -141,17 +165,13 @@ test('during a shared back-off, callers still get the valid token and nobody ask
   shiftClock((3_600 - 700) * 1000);
   h.wll.enqueue({ status: 429, body: '{"error":"too_many_requests"}', headers: { 'Retry-After': '120' } });
 
-  // The first container's background refresh meets the 429 and records the back-off.
-  const refresher = h.loadHandler();
-  await vend(refresher);
-  await eventually(() => h.wll.requests === 2);
-  await eventually(async () => {
-    const lease = { pk: { S: `lease#${tokenKey()}` } };
-    const { Item } = await h.dynamodb.send(new GetItemCommand({ TableName: h.tableName, Key: lease, ConsistentRead: true }));
-    return Item?.notBefore !== undefined;
-  });
+  // The first due container's refresh meets the 429, records the back-off, and answers with the current token.
+  const refreshing = await vend(h.loadHandler());
+  const { Item } = await h.dynamodb.send(new GetItemCommand({ TableName: h.tableName, Key: { pk: { S: `lease#${tokenKey()}` } }, ConsistentRead: true }));
   const others = await Promise.all(containers(3).map((handler) => vend(handler)));
 
+  expectSameToken(refreshing.accessToken, original.accessToken);
+  expect(Item?.backoffReason?.S).toBe('rate_limited');
   for (const result of others) expectSameToken(result.accessToken, original.accessToken);
   expect(h.wll.requests).toBe(2);
 });

@@ -72,7 +72,9 @@ test.each([
   [{ TOKEN_REFRESH_MARGIN_SECONDS: '-1' }, /TOKEN_REFRESH_MARGIN_SECONDS/],
   [{ TOKEN_REFRESH_MARGIN_SECONDS: '1.5' }, /TOKEN_REFRESH_MARGIN_SECONDS/],
   [{ TOKEN_REFRESH_MARGIN_SECONDS: '86400' }, /TOKEN_REFRESH_MARGIN_SECONDS/],
-  [{ TOKEN_LEASE_SECONDS: '121' }, /TOKEN_LEASE_SECONDS is '121': use a whole number of seconds from 0 to 120/],
+  [{ TOKEN_LEASE_SECONDS: '21' }, /TOKEN_LEASE_SECONDS is '21': use 0 \(no cross-container lease\) or a whole number of seconds from 12 .* to 20/],
+  [{ TOKEN_LEASE_SECONDS: '11' }, /TOKEN_LEASE_SECONDS is '11': use 0 .* from 12 \(the issuer's 12 s budget\)/],
+  [{ TOKEN_LEASE_SECONDS: '1' }, /TOKEN_LEASE_SECONDS is '1'/],
   [{ TOKEN_REFRESH_AHEAD_RATIO: '1' }, /TOKEN_REFRESH_AHEAD_RATIO is '1': use a share of the token lifetime from 0 \(off\) to 0.9/],
   [{ TOKEN_REFRESH_AHEAD_RATIO: 'quarter' }, /TOKEN_REFRESH_AHEAD_RATIO/],
 ])('%o fails with a message naming the variable', (override, message) => {

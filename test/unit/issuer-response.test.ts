@@ -34,8 +34,32 @@ test('without expires_in, the JWT exp; without both, 24 hours', () => {
   const withExp = parseTokenResponse(JSON.stringify({ access_token: jwt({ exp: REQUESTED_AT + 7_200 }), token_type: 'Bearer' }), REQUESTED_AT_MS);
   const withNone = parseTokenResponse(JSON.stringify({ access_token: 'opaque', token_type: 'Bearer' }), REQUESTED_AT_MS);
 
-  expect(withExp.expiresAt).toBe(REQUESTED_AT + 7_199);
+  expect(withExp.expiresAt).toBe(REQUESTED_AT + 7_200);
   expect(withNone.expiresAt).toBe(REQUESTED_AT + 86_400);
+});
+
+test('the earlier of expires_in and the JWT exp decides: a token is never served past its own expiry', () => {
+  const body = JSON.stringify({ access_token: jwt({ exp: REQUESTED_AT + 600 }), token_type: 'Bearer', expires_in: 7_200 });
+
+  expect(parseTokenResponse(body, REQUESTED_AT_MS).expiresAt).toBe(REQUESTED_AT + 600);
+});
+
+test.each([
+  ['expires_in of 1e13 seconds', { expires_in: 1e13 }, /over 30 days/],
+  ['expires_in of 31 days', { expires_in: 31 * 86_400 }, /over 30 days/],
+  ['a JWT exp 40 days away', { access_token: jwt({ exp: REQUESTED_AT + 40 * 86_400 }) }, /over 30 days/],
+  ['a JWT exp no date can hold', { access_token: jwt({ exp: 1e300 }) }, /over 30 days/],
+  ['a JWT exp in the past', { access_token: jwt({ exp: REQUESTED_AT - 10 }), expires_in: 3_600 }, /already expired/],
+])('%s is an invalid answer, never cached', (_name, fields, message) => {
+  const body = JSON.stringify({ access_token: 'opaque', token_type: 'Bearer', ...fields });
+
+  expect(() => parseTokenResponse(body, REQUESTED_AT_MS)).toThrow(message);
+});
+
+test('30 days exactly is still accepted', () => {
+  const body = JSON.stringify({ access_token: 'opaque', token_type: 'Bearer', expires_in: 30 * 86_400 });
+
+  expect(parseTokenResponse(body, REQUESTED_AT_MS).expiresAt).toBe(REQUESTED_AT + 30 * 86_400);
 });
 
 test.each([

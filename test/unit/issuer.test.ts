@@ -48,7 +48,7 @@ function issuerWith(answers: Answer[], policy = {}) {
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
-const issue = (issuer: WllTokenIssuer) => issuer.issue({ credentials: CREDENTIALS, audience: 'wlloyalty.net' });
+const issue = (issuer: WllTokenIssuer, deadlineMs = 1_800_000_000_000 + 60_000) => issuer.issue({ credentials: CREDENTIALS, audience: 'wlloyalty.net', deadlineMs });
 
 test('sends the client-credentials grant as JSON and returns the validated token', async () => {
   const { issuer, calls, attempts } = issuerWith([json(200, OK_BODY, { 'content-type': 'application/json; charset=utf-8' })]);
@@ -65,7 +65,7 @@ test('sends the client-credentials grant as JSON and returns the validated token
     audience: 'wlloyalty.net',
     grant_type: 'client_credentials',
   });
-  expect(attempts).toEqual([{ outcome: 'Success', latencyMs: 0 }]);
+  expect(attempts).toEqual([{ outcome: 'Success', latencyMs: 0, headers: expect.any(Headers) }]);
 });
 
 test('5xx and network errors are retried with exponential backoff and jitter', async () => {
@@ -86,7 +86,7 @@ test('after three failed attempts: an IssuerError with the last answer', async (
 
   expect(error).toBeInstanceOf(IssuerError);
   expect((error as IssuerError).message).toMatch(/auth.example.test failed after 3 attempts .*HTTP 500 server_error: Internal error/);
-  expect((error as IssuerError).details).toEqual({ httpStatus: 500, oauthError: 'server_error', oauthErrorDescription: 'Internal error' });
+  expect((error as IssuerError).details).toEqual({ httpStatus: 500, oauthError: 'server_error', oauthErrorDescription: 'Internal error', issuerFault: true });
   expect(calls).toHaveLength(3);
 });
 

@@ -17,7 +17,7 @@ test.each([
   ['a string', 'token please', /must be a JSON object/],
   ['a number', 7, /must be a JSON object/],
   ['an array', [], /must be a JSON object/],
-  ['an unknown field', { audience: 'a', refresh: true }, /Unknown field 'refresh'.*audience and forceRefresh/],
+  ['an unknown field', { audience: 'a', refresh: true }, /Unknown field 'refresh'.*audience, forceRefresh and replacesTokenSha256/],
   ['a numeric audience', { audience: 1 }, /audience must be a non-empty string/],
   ['an empty audience', { audience: '' }, /audience must be a non-empty string/],
   ['a string forceRefresh', { forceRefresh: 'true' }, /forceRefresh must be true or false/],
@@ -30,12 +30,56 @@ test('an unknown field with control characters is echoed safely', () => {
   expect(() => parseInvokeEvent({ 'bad\nname': 1 })).toThrow("Unknown field 'bad?name'");
 });
 
-test('the query accepts audience only, once, not empty', () => {
-  expect(parseQuery(null, null)).toEqual({});
-  expect(parseQuery({ audience: 'a' }, { audience: ['a'] })).toEqual({ audience: 'a' });
-  expect(() => parseQuery({ aud: 'a' }, { aud: ['a'] })).toThrow("Unknown query parameter 'aud': the only parameter is audience.");
-  expect(() => parseQuery({ audience: 'b' }, { audience: ['a', 'b'] })).toThrow(/more than once/);
-  expect(() => parseQuery({ audience: '' }, { audience: [''] })).toThrow(/empty/);
+const GET = { refresh: false };
+const REFRESH = { refresh: true };
+const SHA = 'ab'.repeat(32);
+
+test('the query of GET /token accepts audience only, once, not empty', () => {
+  expect(parseQuery(null, null, GET)).toEqual({});
+  expect(parseQuery({ audience: 'a' }, { audience: ['a'] }, GET)).toEqual({ audience: 'a' });
+  expect(() => parseQuery({ aud: 'a' }, { aud: ['a'] }, GET)).toThrow("Unknown query parameter 'aud': the only parameter is audience.");
+  expect(() => parseQuery({ replacesTokenSha256: SHA }, null, GET)).toThrow(/Unknown query parameter 'replacesTokenSha256'/);
+  expect(() => parseQuery({ audience: 'b' }, { audience: ['a', 'b'] }, GET)).toThrow(/more than once/);
+  expect(() => parseQuery({ audience: '' }, { audience: [''] }, GET)).toThrow(/empty/);
+});
+
+test('the query of POST /token/refresh also accepts a refused token fingerprint, in hex of any case', () => {
+  expect(parseQuery({ replacesTokenSha256: SHA.toUpperCase(), audience: 'a' }, null, REFRESH)).toEqual({ audience: 'a', replacesTokenSha256: SHA });
+  expect(() => parseQuery({ replacesTokenSha256: 'abc' }, null, REFRESH)).toThrow(/SHA-256 of the refused token in hex \(64 characters/);
+  expect(() => parseQuery({ replacesTokenSha256: 'zz'.repeat(32) }, null, REFRESH)).toThrow(BadRequestError);
+  expect(() => parseQuery({ x: '1' }, null, REFRESH)).toThrow('the parameters are audience and replacesTokenSha256');
+});
+
+test('an event names the refused token only with forceRefresh', () => {
+  expect(parseInvokeEvent({ forceRefresh: true, replacesTokenSha256: SHA })).toEqual({ forceRefresh: true, replacesTokenSha256: SHA, audience: undefined });
+  expect(() => parseInvokeEvent({ replacesTokenSha256: SHA })).toThrow(/goes with "forceRefresh": true/);
+  expect(() => parseInvokeEvent({ forceRefresh: true, replacesTokenSha256: 42 })).toThrow(/must be the SHA-256/);
+});
+
+test('thousands of unknown fields or parameters make a short message naming a few', () => {
+  const fields = Object.fromEntries(Array.from({ length: 3_000 }, (_, i) => [`field-${i}-${'x'.repeat(100)}`, i]));
+
+  const eventError = (() => {
+    try {
+      parseInvokeEvent(fields);
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected a BadRequestError');
+  })();
+  const queryError = (() => {
+    try {
+      parseQuery(fields as unknown as Record<string, string>, null, GET);
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected a BadRequestError');
+  })();
+
+  for (const error of [eventError, queryError]) {
+    expect(error.message.length).toBeLessThanOrEqual(1_000);
+    expect(error.message).toMatch(/and 2995 more/);
+  }
 });
 
 test('the audience defaults to the configured one and must be allowed', () => {
