@@ -19,6 +19,11 @@ interface StoredSecret {
 export class SecretsManagerStandIn {
   /** GetSecretValue calls by secret name. */
   readonly reads = new Map<string, number>();
+  /**
+   * What the next calls meet instead of an answer: `hang` accepts the request and never
+   * answers; an error answers with that AWS error. Undefined: normal service.
+   */
+  outage?: 'hang' | { readonly status: number; readonly type: string };
   private readonly secrets = new Map<string, StoredSecret>();
 
   private constructor(private readonly server: Server) {}
@@ -84,6 +89,8 @@ export class SecretsManagerStandIn {
     }
     const secret = [...this.secrets.values()].find((s) => s.name === input.SecretId || s.arn === input.SecretId);
     this.reads.set(secret?.name ?? input.SecretId, this.readsOf(secret?.name ?? input.SecretId) + 1);
+    if (this.outage === 'hang') return;
+    if (this.outage) return awsError(res, this.outage.status, this.outage.type, 'The stand-in is having an outage.');
     if (!secret) {
       return awsError(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     }

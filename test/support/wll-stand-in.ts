@@ -48,6 +48,14 @@ export class WllStandIn {
   omitExpiresIn = false;
   /** Leave the `exp` claim out of new JWTs. */
   omitJwtExp = false;
+  /**
+   * Auth0's fine-grained quotas, when set: each token minted counts against both buckets,
+   * every answer reports them (`Auth0-Client-Quota-Limit`, `X-RateLimit-*`), and an
+   * exhausted bucket answers 429 with `Retry-After`, as Auth0 does.
+   */
+  quota?: { perHour: number; perDay: number; rateLimit: number };
+  /** Extra headers on every answer (broken or unusual quota headers). */
+  extraHeaders: Record<string, string> = {};
   private readonly script: ScriptedAnswer[] = [];
   private readonly hanging = new Set<ServerResponse>();
   private clients: StandInClient[];
@@ -93,6 +101,12 @@ export class WllStandIn {
 
   private async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     this.requests += 1;
+    // Quota headers describe the state after this request, so they are set as the answer goes out.
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.writeHead = ((...args: unknown[]) => {
+      for (const [name, value] of Object.entries({ ...this.quotaHeaders(), ...this.extraHeaders })) res.setHeader(name, value);
+      return writeHead(...args);
+    });
     const body = await readBody(req);
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     const scripted = this.script.shift();
@@ -121,11 +135,31 @@ export class WllStandIn {
         error_description: `Client is not authorized to access "${grant.audience}". You need to create a client-grant associated to this API.`,
       });
     }
+    if (this.quota && this.minted() >= Math.min(this.quota.perHour, this.quota.perDay)) {
+      res.setHeader('Retry-After', '3540');
+      return json(res, 429, { error: 'too_many_requests', error_description: 'Quota exceeded for client' });
+    }
     const accessToken = this.mint(client.clientId, grant.audience);
     this.issued.push({ accessToken, clientId: client.clientId, audience: grant.audience });
     const answer: Record<string, unknown> = { access_token: accessToken, token_type: 'Bearer', scope: 'admin' };
     if (!this.omitExpiresIn) answer.expires_in = this.lifetimeSeconds;
     return json(res, 200, answer, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+  }
+
+  private minted(): number {
+    return this.issued.length;
+  }
+
+  private quotaHeaders(): Record<string, string> {
+    if (!this.quota) return {};
+    const { perHour, perDay, rateLimit } = this.quota;
+    const used = this.minted();
+    return {
+      'Auth0-Client-Quota-Limit': `b=per_hour;q=${perHour};r=${Math.max(0, perHour - used)};t=3540,b=per_day;q=${perDay};r=${Math.max(0, perDay - used)};t=86340`,
+      'X-RateLimit-Limit': String(rateLimit),
+      'X-RateLimit-Remaining': String(Math.max(0, rateLimit - this.requests)),
+      'X-RateLimit-Reset': String(Math.floor(Date.now() / 1000) + 1),
+    };
   }
 
   private mint(clientId: string, audience: string): string {

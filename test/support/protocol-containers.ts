@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { tokenCacheKey } from '../../lambda/cache-key';
+import { DynamoDbLeaseStore } from '../../lambda/lease-store';
+import { credentialsRef, DynamoDbMintCounter } from '../../lambda/mint-counter';
+import { SharedCache, type CacheOperation } from '../../lambda/shared-cache';
+import { DynamoDbTokenStore } from '../../lambda/token-store';
+import { TokenProtocol, type ProtocolEvents, type TokenKey } from '../../lambda/token-protocol';
+import { tokenSealFor } from '../../lambda/token-seal';
+import { createTokenTable, localDynamoDbClient } from './dynamodb-local';
+import { FakeIssuer } from './fakes';
+
+/**
+ * The refresh protocol as several containers run it: each its own TokenProtocol (its own
+ * memory and flights) over the real DynamoDB adapters, against one DynamoDB Local table.
+ * Time is real time plus an offset a test can move forward; every time the table compares
+ * comes from that clock, so conditions, leases and back-offs behave as they would later.
+ */
+export class ProtocolWorld {
+  offsetMs = 0;
+  readonly now = (): number => Date.now() + this.offsetMs;
+  readonly issuer = new FakeIssuer({ now: this.now });
+  readonly credentials = { clientId: `client-${randomUUID().slice(0, 6)}`, clientSecret: `secret-${randomUUID()}` };
+  readonly tokenUrl = 'https://auth.example.test/oauth/token';
+
+  private constructor(
+    readonly dynamodb: DynamoDBClient,
+    readonly tableName: string,
+  ) {}
+
+  static async create(): Promise<ProtocolWorld> {
+    const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
+    if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run integration tests through jest.');
+    const dynamodb = localDynamoDbClient(endpoint);
+    const tableName = `protocol-${randomUUID()}`;
+    await createTokenTable(dynamodb, tableName);
+    return new ProtocolWorld(dynamodb, tableName);
+  }
+
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+
+  key(audience = 'wlloyalty.net', credentials = this.credentials): TokenKey {
+    return {
+      key: tokenCacheKey(this.tokenUrl, credentials, audience),
+      audience,
+      credentials,
+      seal: tokenSealFor(credentials),
+      credentialsRef: credentialsRef(this.tokenUrl, credentials.clientId),
+    };
+  }
+
+  /** A new container. `client` replaces the DynamoDB client (a closed port, a throttling one). */
+  container(options: { client?: DynamoDBClient; leaseMs?: number; refreshAheadRatio?: number } = {}): Container {
+    const client = options.client ?? this.dynamodb;
+    const events = new RecordedEvents();
+    const cache = new SharedCache(
+      new DynamoDbTokenStore(this.tableName, 300, client, this.now),
+      new DynamoDbLeaseStore(this.tableName, client, this.now),
+      new DynamoDbMintCounter(this.tableName, client, this.now),
+      (operation) => events.unavailable.push(operation),
+      { now: this.now },
+    );
+    const protocol = new TokenProtocol(
+      { refreshMarginSeconds: 300, leaseMs: options.leaseMs ?? 15_000, refreshAheadRatio: options.refreshAheadRatio ?? 0.25 },
+      { cache, issuer: this.issuer, events, now: this.now, random: () => 0.5 },
+    );
+    return { protocol, events };
+  }
+
+  /** A deadline `ms` from now, by this world's clock. */
+  deadline(ms = 19_000): number {
+    return this.now() + ms;
+  }
+
+  close(): void {
+    this.dynamodb.destroy();
+  }
+}
+
+export interface Container {
+  readonly protocol: TokenProtocol;
+  readonly events: RecordedEvents;
+}
+
+export class RecordedEvents implements ProtocolEvents {
+  readonly mints: { audience: string; forced: boolean; count?: { today: number; thisMonth: number } }[] = [];
+  readonly earlyFailures: unknown[] = [];
+  readonly unusable: string[] = [];
+  readonly unavailable: CacheOperation[] = [];
+
+  minted(mint: { audience: string; forced: boolean; count?: { today: number; thisMonth: number } }): void {
+    this.mints.push(mint);
+  }
+  earlyRefreshFailed(_audience: string, error: unknown): void {
+    this.earlyFailures.push(error);
+  }
+  unusableItem(audience: string): void {
+    this.unusable.push(audience);
+  }
+}
