@@ -26,7 +26,7 @@
  * - At most {@link MAX_BUCKETS_PER_HEADER} buckets per header are kept.
  */
 
-import { rateLimitWaitMs } from './retry-policy';
+import { retryAfterMs } from './retry-policy';
 
 /** The issuer's rate-limit and quota state as reported by one answer. */
 export interface IssuerQuotaReport {
@@ -69,14 +69,6 @@ const BUCKET_NAME = /^[a-z0-9_]{1,32}$/;
 const NON_NEGATIVE_INTEGER = /^\d{1,16}$/;
 const SIGNED_INTEGER = /^-?\d{1,16}$/;
 /** Delay-seconds and the three HTTP-date forms of RFC 9110 (IMF-fixdate, RFC 850, asctime). */
-const RETRY_AFTER_FORMS: readonly RegExp[] = [
-  /^\d+$/,
-  /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/,
-  /^[A-Za-z]{6,9}, \d{2}-[A-Za-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
-  /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
-];
-const ASCTIME_FORM = 3;
-
 /**
  * Reads the rate-limit and quota headers of one issuer answer. Never throws;
  * absent or invalid values are simply missing from the report.
@@ -125,21 +117,9 @@ function readRateLimit(headers: Headers): IssuerQuotaReport['rateLimit'] {
   };
 }
 
-/**
- * Retry-After alone, through retry-policy's reading of it. That function falls
- * back to X-RateLimit-Reset, which is reported separately here, so it sees only
- * this one header. Only the forms RFC 9110 allows reach it, because Date.parse
- * reads nearly anything ("1.5", "-5", "x 1") as some date; and its result is
- * checked, because absurdly long digit strings make it unsafe or infinite.
- */
+/** `Retry-After` alone, read by the retry policy (the valid RFC 9110 forms only). */
 function readRetryAfterMs(headers: Headers, nowMs: number): number | undefined {
-  const value = headers.get('retry-after')?.trim();
-  if (value === undefined || value.length > MAX_HEADER_CHARS) return undefined;
-  const form = RETRY_AFTER_FORMS.findIndex((pattern) => pattern.test(value));
-  if (form < 0) return undefined;
-  // asctime carries no zone but means GMT; Date.parse would take it as local time.
-  const normalized = form === ASCTIME_FORM ? `${value} GMT` : value;
-  const waitMs = rateLimitWaitMs(new Headers({ 'retry-after': normalized }), nowMs);
+  const waitMs = retryAfterMs(headers.get('retry-after'), nowMs);
   return waitMs === undefined ? undefined : safeOrUndefined(waitMs);
 }
 

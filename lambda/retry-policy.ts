@@ -36,17 +36,39 @@ export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () 
 }
 
 /**
+ * The forms RFC 9110 allows for `Retry-After`: delay-seconds, IMF-fixdate, and the obsolete
+ * RFC 850 and asctime dates. Anything else is ignored: `Date.parse` alone reads nearly any
+ * string ("1.5", "-5", "x 1") as some date.
+ */
+const RETRY_AFTER_FORMS = {
+  seconds: /^\d{1,10}$/,
+  imfFixdate: /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+  rfc850: /^[A-Za-z]{6,9}, \d{2}-[A-Za-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
+  asctime: /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
+} as const;
+
+/** A `Retry-After` value as a wait in ms from `nowMs`, or undefined when it is not a valid form. */
+export function retryAfterMs(value: string | null | undefined, nowMs: number): number | undefined {
+  const text = value?.trim();
+  if (!text || text.length > 64) return undefined;
+  if (RETRY_AFTER_FORMS.seconds.test(text)) return Number(text) * 1000;
+  // asctime carries no zone but means GMT; Date.parse would take it as local time.
+  const date = RETRY_AFTER_FORMS.asctime.test(text)
+    ? Date.parse(`${text} GMT`)
+    : RETRY_AFTER_FORMS.imfFixdate.test(text) || RETRY_AFTER_FORMS.rfc850.test(text)
+      ? Date.parse(text)
+      : NaN;
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/**
  * The wait a 429 asks for, in milliseconds: `Retry-After` (seconds or an HTTP
  * date), else `X-RateLimit-Reset` (epoch seconds), else undefined.
  */
 export function rateLimitWaitMs(headers: Headers, nowMs: number): number | undefined {
-  const retryAfter = headers.get('retry-after')?.trim();
-  if (retryAfter) {
-    if (/^\d+$/.test(retryAfter)) return Number(retryAfter) * 1000;
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, date - nowMs);
-  }
+  const retryAfter = retryAfterMs(headers.get('retry-after'), nowMs);
+  if (retryAfter !== undefined) return retryAfter;
   const reset = headers.get('x-ratelimit-reset')?.trim();
-  if (reset && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1000 - nowMs);
+  if (reset && /^\d{1,12}$/.test(reset)) return Math.max(0, Number(reset) * 1000 - nowMs);
   return undefined;
 }
