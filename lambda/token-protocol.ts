@@ -189,7 +189,8 @@ export class TokenProtocol {
 
   private async refreshAhead(k: TokenKey, keep: Served, answerBy: Deadline): Promise<Served> {
     const current = keep.token;
-    const newer = (token: IssuedToken) => this.isServable(token) && !this.schedule.isInRefreshWindow(token) && token.expiresAt > current.expiresAt;
+    // Any servable token that outlives the current one is progress: it has its own refresh window.
+    const newer = (token: IssuedToken) => this.isServable(token) && token.expiresAt > current.expiresAt;
     try {
       // Another container may have renewed it already: then no lease is needed at all.
       const stored = await this.readTable(k, answerBy);
