@@ -1,0 +1,65 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { RemovalPolicy, Stack, type App } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { TokenVendor, type TokenVendorProps } from '../../infra/token-vendor';
+import { TokenVendorStack } from '../../infra/token-vendor-stack';
+import { acknowledgements, createApp, nagFindings, runNagV2 } from './fixture';
+
+// The construct in apps running cdk-nag 3.x (Validations plugins) or 2.x (Aspects): both find
+// nothing unacknowledged, on the default stack and on every variant of the props that changes
+// which resources exist. The construct imports neither version (issue 10).
+const variants: [string, TokenVendorProps][] = [
+  ['the defaults', {}],
+  ['the account-wide API Gateway logging role', { apiCloudWatchRole: true }],
+  ['an existing secret, other-account callers, a budget', { secretName: 'wll/credentials', allowedPrincipalArns: ['111122223333'], monthlyTokenBudget: 1000 }],
+  ['no schedule, no dashboard, no quota alarm, retained data', { refreshScheduleMinutes: 0, dashboard: false, issuerQuotaAlarmPercent: 0, removalPolicy: RemovalPolicy.RETAIN }],
+];
+
+function buildVendor(app: App, props: TokenVendorProps): void {
+  const stack = new Stack(app, 'Host');
+  const topic = new sns.Topic(stack, 'AlarmTopic', { enforceSSL: true });
+  new TokenVendor(stack, 'Vendor', { alarmTopic: topic, ...props });
+}
+
+describe.each(variants)('with %s', (_name, props) => {
+  it('cdk-nag 3 (AwsSolutions and Serverless) finds nothing unacknowledged', () => {
+    const app = createApp();
+    buildVendor(app, props);
+    expect(nagFindings(app)).toEqual([]);
+  });
+
+  it('cdk-nag 2 (AwsSolutions and Serverless, errors and warnings) finds nothing unsuppressed', () => {
+    const report = runNagV2((app) => buildVendor(app, props));
+    expect(report.findings).toEqual([]);
+    expect(report.suppressed.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the standalone stack', () => {
+  it('suppresses for cdk-nag 2 exactly what it acknowledges for cdk-nag 3, on the same resources', () => {
+    const report = runNagV2((app) => new TokenVendorStack(app, 'WllTokenVendor'));
+    expect(report.findings).toEqual([]);
+    const app = createApp();
+    new TokenVendorStack(app, 'WllTokenVendor');
+    app.synth();
+    // cdk-nag 3 names the construct that acknowledges, cdk-nag 2 its CloudFormation resource.
+    const forV3 = Object.keys(acknowledgements(app)).sort();
+    const forV2 = [...new Set(report.suppressed.map((line) => line.replace(/\/Resource$/, '')))].sort();
+    expect(forV2).toEqual(forV3);
+  });
+});
+
+describe('cdk-nag is no dependency of the construct', () => {
+  it('only the app (infra/app.ts, infra/checks.ts) imports it; the package lists it as a dev dependency only', () => {
+    const infra = path.join(__dirname, '..', '..', 'infra');
+    const importers = readdirSync(infra).filter((file) => /from 'cdk-nag/.test(readFileSync(path.join(infra, file), 'utf8')));
+    expect(importers).toEqual(['checks.ts']);
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+    for (const section of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
+      expect(Object.keys(pkg[section] ?? {}).filter((name) => name.startsWith('cdk-nag'))).toEqual([]);
+    }
+    expect(pkg.devDependencies).toHaveProperty('cdk-nag');
+    expect(pkg.devDependencies).toHaveProperty('cdk-nag-v2');
+  });
+});
