@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, FeatureFlags, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -15,8 +15,8 @@ export interface TokenApiOptions {
   readonly logRetention: logs.RetentionDays;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
-  /** Create API Gateway's account-wide logging role (decided by the construct: prop, else the app's feature flag). */
-  readonly cloudWatchRole: boolean;
+  /** The `apiCloudWatchRole` prop: undefined follows the app's feature flag, as RestApi does. */
+  readonly cloudWatchRole: boolean | undefined;
   /** The API's name: unique per construct instance, so its ApiName metrics are its own. */
   readonly apiName: string;
 }
@@ -28,6 +28,8 @@ export interface TokenApi {
 }
 
 const STAGE_NAME = 'prod';
+/** The app's feature flag that turns CDK's default for RestApi's `cloudWatchRole` to false. */
+export const DISABLE_CLOUDWATCH_ROLE_FLAG = '@aws-cdk/aws-apigateway:disableCloudWatchRole';
 // The two routes, as the resource policy and grantApiAccess name them.
 const ROUTES = [
   { method: 'GET', path: '/token' },
@@ -45,13 +47,14 @@ const REPLACES_TOKEN_SHA256 = 'method.request.querystring.replacesTokenSha256';
  */
 export function createTokenApi(scope: Construct, options: TokenApiOptions): TokenApi {
   const principals = options.principals.map(toIamPrincipal);
-  if (options.cloudWatchRole) refuseSecondAccountSetting(scope);
+  const cloudWatchRole = options.cloudWatchRole ?? !FeatureFlags.of(scope).isEnabled(DISABLE_CLOUDWATCH_ROLE_FLAG);
+  if (cloudWatchRole) refuseSecondAccountSetting(scope, options.cloudWatchRole === undefined);
   const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', { retention: options.logRetention });
   const api = new apigateway.RestApi(scope, 'Api', {
     restApiName: options.apiName,
     description: 'WLL token vendor: GET /token and POST /token/refresh, IAM-authorized',
     endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
-    cloudWatchRole: options.cloudWatchRole,
+    cloudWatchRole,
     policy: new iam.PolicyDocument({
       statements: [
         new iam.PolicyStatement({
@@ -148,16 +151,23 @@ function accessLogFormat(): apigateway.AccessLogFormat {
 
 /**
  * API Gateway keeps one CloudWatch Logs role per account and region (AWS::ApiGateway::Account):
- * two in one stack would fight over it, the last one deployed winning.
+ * two in one app for the same environment would fight over it, the last one deployed winning.
  */
-function refuseSecondAccountSetting(scope: Construct): void {
-  const existing = Stack.of(scope)
-    .node.findAll()
-    .find((construct) => CfnResource.isCfnResource(construct) && construct.cfnResourceType === 'AWS::ApiGateway::Account');
+function refuseSecondAccountSetting(scope: Construct, byDefault: boolean): void {
+  const environment = Stack.of(scope).environment;
+  const existing = scope.node.root.node
+    .findAll()
+    .find(
+      (construct) =>
+        CfnResource.isCfnResource(construct) &&
+        construct.cfnResourceType === 'AWS::ApiGateway::Account' &&
+        Stack.of(construct).environment === environment,
+    );
   if (existing !== undefined) {
+    const why = byDefault ? ` (CDK's default in an app that does not set the feature flag ${DISABLE_CLOUDWATCH_ROLE_FLAG})` : '';
     throw new TokenVendorSettingsError(
-      `apiCloudWatchRole is true, but ${existing.node.path} already sets API Gateway's account-wide CloudWatch Logs role in this stack: ` +
-        'set apiCloudWatchRole to false on all but one (the setting is one per account and region).',
+      `apiCloudWatchRole is true${why}, but ${existing.node.path} already sets API Gateway's account-wide CloudWatch Logs role ` +
+        'for the same account and region: set apiCloudWatchRole to false on all but one (the setting is one per account and region).',
     );
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, FeatureFlags, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -28,8 +28,6 @@ export type { TokenVendorProps } from './token-vendor-props';
 const SERVICE_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 const DEFAULT_REFRESH_SCHEDULE_MINUTES = 30;
 const DEFAULT_QUOTA_ALARM_PERCENT = 20;
-/** The app's feature flag that turns CDK's default for RestApi's `cloudWatchRole` to false. */
-export const DISABLE_CLOUDWATCH_ROLE_FLAG = '@aws-cdk/aws-apigateway:disableCloudWatchRole';
 
 /**
  * The WLL token vendor: a function that hands out cached WLL admin API tokens, its DynamoDB
@@ -124,8 +122,7 @@ export class TokenVendor extends Construct {
       logRetention,
       throttlingRateLimit,
       throttlingBurstLimit,
-      // Follow the app's flag, as RestApi itself does, unless the prop decides.
-      cloudWatchRole: props.apiCloudWatchRole ?? !FeatureFlags.of(this).isEnabled(DISABLE_CLOUDWATCH_ROLE_FLAG),
+      cloudWatchRole: props.apiCloudWatchRole,
       apiName: name,
     });
     this.api = api.api;

@@ -17,12 +17,17 @@ export const CDK_CONTEXT = cdkJson.context;
 /**
  * An app like infra/app.ts makes: cdk.json's context plus `context`, and the cdk-nag packs, so
  * every synthesis in a test fails on an unacknowledged finding (`nag: false` for an app holding
- * test doubles; check the vendor's part with `nagFindings`). Bundling is skipped unless asked for
+ * test doubles; check the vendor's part with `nagFindings`); `withoutCdkJson` for an app with none
+ * of cdk.json's context (no feature flags, as in an older CDK app). Bundling is skipped unless asked for
  * (esbuild is the slow part of a synth, and most tests look at the template only).
  */
-export function createApp(options: { context?: Record<string, unknown>; bundle?: boolean; nag?: boolean } = {}): App {
+export function createApp(options: { context?: Record<string, unknown>; bundle?: boolean; nag?: boolean; withoutCdkJson?: boolean } = {}): App {
   const app = new App({
-    context: { ...CDK_CONTEXT, ...(options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context },
+    context: {
+      ...(options.withoutCdkJson === true ? {} : CDK_CONTEXT),
+      ...(options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...options.context,
+    },
   });
   if (options.nag !== false) applyNagChecks(app);
   return app;
@@ -52,8 +57,8 @@ export interface NagV2Report {
  * (`Aspects.of(app).add(...)`) on an app built by `build` without cdk-nag 3, and synthesizes it.
  * Warnings count as findings too: a consumer running with `--strict` fails on them.
  */
-export function runNagV2(build: (app: App) => void): NagV2Report {
-  const app = createApp({ nag: false });
+export function runNagV2(build: (app: App) => void, options: { withoutCdkJson?: boolean } = {}): NagV2Report {
+  const app = createApp({ nag: false, ...options });
   build(app);
   const findings: string[] = [];
   const suppressed: string[] = [];

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { RemovalPolicy, Stack, type App } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy, Stack, type App } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { acknowledgeNagFinding, NAG_V2_METADATA_KEY } from '../../infra/nag-acknowledgements';
 import { TokenVendor, type TokenVendorProps } from '../../infra/token-vendor';
 import { TokenVendorStack } from '../../infra/token-vendor-stack';
 import { acknowledgements, createApp, nagFindings, runNagV2 } from './fixture';
@@ -36,6 +37,18 @@ describe.each(variants)('with %s', (_name, props) => {
   });
 });
 
+describe('in an app without any of cdk.json\'s feature flags (an older CDK app)', () => {
+  it('cdk-nag 3 finds nothing unacknowledged', () => {
+    const app = createApp({ withoutCdkJson: true });
+    buildVendor(app, {});
+    expect(nagFindings(app)).toEqual([]);
+  });
+
+  it('cdk-nag 2 finds nothing unsuppressed', () => {
+    expect(runNagV2((app) => buildVendor(app, {}), { withoutCdkJson: true }).findings).toEqual([]);
+  });
+});
+
 describe('the standalone stack', () => {
   it('suppresses for cdk-nag 2 exactly what it acknowledges for cdk-nag 3, on the same resources', () => {
     const report = runNagV2((app) => new TokenVendorStack(app, 'WllTokenVendor'));
@@ -47,6 +60,41 @@ describe('the standalone stack', () => {
     const forV3 = Object.keys(acknowledgements(app)).sort();
     const forV2 = [...new Set(report.suppressed.map((line) => line.replace(/\/Resource$/, '')))].sort();
     expect(forV2).toEqual(forV3);
+  });
+});
+
+describe('acknowledgeNagFinding', () => {
+  const resourceIn = (): CfnResource => new CfnResource(new Stack(createApp({ nag: false }), 'Host'), 'Thing', { type: 'AWS::SNS::Topic' });
+  const v2Metadata = (resource: CfnResource): unknown => resource.getMetadata(NAG_V2_METADATA_KEY);
+
+  it('adds to the cdk-nag 2 suppressions already on the resource, a granular finding in applies_to', () => {
+    const resource = resourceIn();
+    acknowledgeNagFinding(resource, 'AwsSolutions-SNS2', 'Reason number one, long enough.');
+    acknowledgeNagFinding(resource, 'AwsSolutions-IAM5', 'Reason number two, long enough.', 'Resource::*');
+    expect(v2Metadata(resource)).toEqual({
+      rules_to_suppress: [
+        { id: 'AwsSolutions-SNS2', reason: 'Reason number one, long enough.' },
+        { id: 'AwsSolutions-IAM5', reason: 'Reason number two, long enough.', applies_to: ['Resource::*'] },
+      ],
+    });
+    expect(Object.keys(acknowledgements(resource.stack))).toEqual(['AwsSolutions-SNS2 at Host/Thing', 'AwsSolutions-IAM5[Resource::*] at Host/Thing']);
+  });
+
+  it('encodes a reason beyond Latin-1 the way cdk-nag 2 decodes it', () => {
+    const resource = resourceIn();
+    acknowledgeNagFinding(resource, 'AwsSolutions-SNS2', 'Callers sign requests → no public access.');
+    expect(v2Metadata(resource)).toEqual({
+      rules_to_suppress: [
+        { id: 'AwsSolutions-SNS2', reason: Buffer.from('Callers sign requests → no public access.').toString('base64'), is_reason_encoded: true },
+      ],
+    });
+  });
+
+  it('refuses a construct without a CloudFormation resource of its own', () => {
+    const stack = new Stack(createApp({ nag: false }), 'Host');
+    expect(() => acknowledgeNagFinding(stack, 'AwsSolutions-SNS2', 'Some long enough reason.')).toThrow(
+      /Host has no CloudFormation resource of its own to carry a cdk-nag acknowledgement/,
+    );
   });
 });
 

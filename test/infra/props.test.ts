@@ -2,7 +2,8 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { DISABLE_CLOUDWATCH_ROLE_FLAG, TokenVendor, type TokenVendorProps } from '../../infra/token-vendor';
+import { DISABLE_CLOUDWATCH_ROLE_FLAG } from '../../infra/token-api';
+import { TokenVendor, type TokenVendorProps } from '../../infra/token-vendor';
 import { cfn, createApp, nagFindings, propertiesOf } from './fixture';
 
 // Variants of the construct's props, each in its own app without bundling (the assertTemplate is
@@ -246,7 +247,18 @@ describe('apiCloudWatchRole: the account-wide API Gateway logging role', () => {
     const stack = new Stack(createApp(), 'Host');
     new TokenVendor(stack, 'First', { apiCloudWatchRole: true });
     expect(() => new TokenVendor(stack, 'Second', { apiCloudWatchRole: true })).toThrow(
-      /apiCloudWatchRole is true, but Host\/First\/Api\/Account already sets API Gateway's account-wide CloudWatch Logs role in this stack/,
+      /apiCloudWatchRole is true, but Host\/First\/Api\/Account already sets API Gateway's account-wide CloudWatch Logs role for the same account and region/,
     );
+  });
+
+  it('two vendors in stacks of one environment, in an app without the flag, fail too, saying the default did it', () => {
+    const app = createApp({ context: withoutFlag });
+    new TokenVendor(new Stack(app, 'First'), 'Vendor');
+    expect(() => new TokenVendor(new Stack(app, 'Second'), 'Vendor')).toThrow(
+      /apiCloudWatchRole is true \(CDK's default in an app that does not set the feature flag @aws-cdk\/aws-apigateway:disableCloudWatchRole\), but First\/Vendor\/Api\/Account/,
+    );
+    // Another account or region has a setting of its own.
+    const other = { env: { account: '111122223333', region: 'eu-west-1' } };
+    expect(() => new TokenVendor(new Stack(app, 'Third', other), 'Vendor')).not.toThrow();
   });
 });
