@@ -41,7 +41,7 @@ const REPLACES_TOKEN_SHA256 = 'method.request.querystring.replacesTokenSha256';
 
 /**
  * The REST API of CONTRACT section 5: IAM authorization on every method, a resource policy
- * naming who may call it, a validated optional `audience` query string, stage throttling,
+ * naming who may call it, the optional query strings declared, stage throttling,
  * JSON access logs and error-level execution logs (never request or response bodies: they
  * hold tokens). No CORS: callers are AWS principals signing with SigV4, not browsers.
  */
