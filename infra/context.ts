@@ -1,8 +1,8 @@
 import type { Node } from 'constructs';
 import { DEFAULT_REFRESH_MARGIN_SECONDS, MAX_REFRESH_MARGIN_SECONDS } from '../lambda/config';
-import type { TokenVendorProps } from './token-vendor';
+import type { TokenVendorProps } from './token-vendor-props';
 
-/** The context keys of CONTRACT section 6, with their defaults in cdk.json. */
+/** The context keys of the app (CONTRACT section 6 and later), with their defaults in cdk.json. */
 export const CONTEXT_KEYS = [
   'wllRegion',
   'wllAudience',
@@ -11,23 +11,28 @@ export const CONTEXT_KEYS = [
   'allowedPrincipalArns',
   'refreshMarginSeconds',
   'refreshScheduleMinutes',
+  'monthlyTokenBudget',
+  'apiCloudWatchRole',
 ] as const;
 
-/** A context value of the wrong shape; the message names the key and what it accepts. */
+/** A context value of the wrong shape, or a misspelt key; the message says which and what to use. */
 export class ContextError extends Error {
   override readonly name = 'ContextError';
-  constructor(key: string, problem: string) {
-    super(`Invalid context value for ${key}: ${problem} (set it in cdk.json, or with -c ${key}=...).`);
-  }
+}
+
+function invalidValue(key: string, problem: string): ContextError {
+  return new ContextError(`Invalid context value for ${key}: ${problem} (set it in cdk.json, or with -c ${key}=...).`);
 }
 
 /**
  * Reads the context into construct props. Values come typed from cdk.json and as strings
- * from `-c key=value`, so lists accept a JSON array or a comma-separated string, and the
- * margin a number or a numeric string. An empty value means "use the default". The
- * construct then validates the values themselves.
+ * from `-c key=value`, so lists accept a JSON array or a comma-separated string, and numbers
+ * and booleans their string forms. An empty value means "use the default". The construct then
+ * validates the values themselves. A key that is not ours but looks like one fails first.
  */
 export function readTokenVendorContext(node: Node): TokenVendorProps {
+  checkContextKeys(node);
+  const budget = readWholeNumber(node, 'monthlyTokenBudget', 'tokens: use a whole number of tokens per month, or 0 for no budget alarm (default 0)');
   return {
     wllRegion: readString(node, 'wllRegion'),
     wllAudience: readString(node, 'wllAudience'),
@@ -40,13 +45,70 @@ export function readTokenVendorContext(node: Node): TokenVendorProps {
       `seconds: use 0 to ${MAX_REFRESH_MARGIN_SECONDS} (default ${DEFAULT_REFRESH_MARGIN_SECONDS})`,
     ),
     refreshScheduleMinutes: readWholeNumber(node, 'refreshScheduleMinutes', 'minutes: use 1 to 1440, or 0 to turn the scheduled refresh off (default 30)'),
+    monthlyTokenBudget: budget === 0 ? undefined : budget,
+    apiCloudWatchRole: readBoolean(node, 'apiCloudWatchRole'),
   };
+}
+
+/**
+ * Fails on a context key that is not one of {@link CONTEXT_KEYS} but looks like one (another case,
+ * a separator, up to two typos, or a shortened form such as `region`): CDK ignores unknown keys, so
+ * `-c wllregion=us` would otherwise deploy the default region. Keys of CDK itself (feature flags
+ * `@aws-cdk/...`, `aws:cdk:...`, `cdk-...`, look-up results holding `:`) are never checked.
+ */
+export function checkContextKeys(node: Node): void {
+  const known: readonly string[] = CONTEXT_KEYS;
+  for (const key of Object.keys(node.getAllContext() as Record<string, unknown>)) {
+    if (known.includes(key) || isToolKey(key)) continue;
+    const similar = closestKnownKey(key);
+    if (similar !== undefined) {
+      throw new ContextError(
+        `Unknown context key '${key}': did you mean '${similar}'? Context keys are case-sensitive and CDK ignores unknown ones, ` +
+          `so '${key}' would have no effect. Use -c ${similar}=... (keys: ${CONTEXT_KEYS.join(', ')}).`,
+      );
+    }
+  }
+}
+
+function isToolKey(key: string): boolean {
+  return key.startsWith('@') || key.includes(':') || /^cdk-/i.test(key);
+}
+
+function closestKnownKey(key: string): string | undefined {
+  const given = normalise(key);
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of CONTEXT_KEYS) {
+    const known = normalise(candidate);
+    const distance = editDistance(given, known);
+    const shortened = given.length >= 6 && known.includes(given);
+    if ((distance <= 2 || shortened) && (best === undefined || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+function normalise(key: string): string {
+  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/** Levenshtein distance with adjacent transpositions counted as one edit (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number): number => rows[i]![j]!;
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, at(i - 2, j - 2) + 1);
+      rows[i]![j] = value;
+    }
+  }
+  return at(a.length, b.length);
 }
 
 function readString(node: Node, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new ContextError(key, `expected a string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string') throw invalidValue(key, `expected a string, got ${JSON.stringify(value)}`);
   const trimmed = value.trim();
   return trimmed === '' ? undefined : trimmed;
 }
@@ -58,12 +120,12 @@ function readList(node: Node, key: string): string[] | undefined {
     try {
       value = JSON.parse(value);
     } catch {
-      throw new ContextError(key, 'it starts with "[" but is not a JSON array');
+      throw invalidValue(key, 'it starts with "[" but is not a JSON array');
     }
   }
   const items = typeof value === 'string' ? value.split(',') : value;
   if (!Array.isArray(items) || !items.every((item): item is string => typeof item === 'string')) {
-    throw new ContextError(key, `expected a list of strings (a JSON array or a comma-separated string), got ${JSON.stringify(value)}`);
+    throw invalidValue(key, `expected a list of strings (a JSON array or a comma-separated string), got ${JSON.stringify(value)}`);
   }
   const list = items.map((item) => item.trim()).filter((item) => item !== '');
   return list.length > 0 ? list : undefined;
@@ -74,7 +136,16 @@ function readWholeNumber(node: Node, key: string, accepted: string): number | un
   if (value === undefined || value === null || value === '') return undefined;
   const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number)) {
-    throw new ContextError(key, `${JSON.stringify(value)} is not a whole number of ${accepted}`);
+    throw invalidValue(key, `${JSON.stringify(value)} is not a whole number of ${accepted}`);
   }
   return number;
+}
+
+function readBoolean(node: Node, key: string): boolean | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'boolean') return value;
+  const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  if (word === 'true' || word === 'false') return word === 'true';
+  throw invalidValue(key, `expected true or false, got ${JSON.stringify(value)}`);
 }

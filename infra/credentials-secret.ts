@@ -1,7 +1,8 @@
-import { Arn, ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { PLACEHOLDER_SECRET_TEMPLATE } from '../lambda/secret-format';
+import { acknowledgeNagFinding } from './nag-acknowledgements';
 import { parseSecretReference } from './settings';
 
 /** The credentials secret and how the function refers to it. */
@@ -32,12 +33,12 @@ export function createCredentialsSecret(scope: Construct, secretName: string | u
       },
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'WLL issues the client credentials; Secrets Manager cannot rotate them. An operator replaces them with put-secret-value ' +
+    acknowledgeNagFinding(
+      secret,
+      'AwsSolutions-SMG4',
+      'WLL issues the client credentials; Secrets Manager cannot rotate them. An operator replaces them with put-secret-value ' +
         'and the function picks the new value up within 5 minutes, or at once when WLL rejects the old one.',
-    });
+    );
     return { secret, secretId: secret.secretArn, policyResource: secret.secretArn };
   }
 

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, FeatureFlags, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { AllowedPrincipal } from './settings';
+import { acknowledgeNagFinding } from './nag-acknowledgements';
+import { type AllowedPrincipal, TokenVendorSettingsError } from './settings';
 
 export interface TokenApiOptions {
   readonly handler: lambda.Function;
@@ -14,7 +15,10 @@ export interface TokenApiOptions {
   readonly logRetention: logs.RetentionDays;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
-  readonly cloudWatchRole: boolean;
+  /** The `apiCloudWatchRole` prop: undefined follows the app's feature flag, as RestApi does. */
+  readonly cloudWatchRole: boolean | undefined;
+  /** The API's name: unique per construct instance, so its ApiName metrics are its own. */
+  readonly apiName: string;
 }
 
 export interface TokenApi {
@@ -24,26 +28,33 @@ export interface TokenApi {
 }
 
 const STAGE_NAME = 'prod';
+/** The app's feature flag that turns CDK's default for RestApi's `cloudWatchRole` to false. */
+export const DISABLE_CLOUDWATCH_ROLE_FLAG = '@aws-cdk/aws-apigateway:disableCloudWatchRole';
 // The two routes, as the resource policy and grantApiAccess name them.
 const ROUTES = [
   { method: 'GET', path: '/token' },
   { method: 'POST', path: '/token/refresh' },
 ] as const;
+// Optional query strings, declared so the API documents them; the function validates their values.
+const AUDIENCE = 'method.request.querystring.audience';
+const REPLACES_TOKEN_SHA256 = 'method.request.querystring.replacesTokenSha256';
 
 /**
  * The REST API of CONTRACT section 5: IAM authorization on every method, a resource policy
- * naming who may call it, a validated optional `audience` query string, stage throttling,
+ * naming who may call it, the optional query strings declared, stage throttling,
  * JSON access logs and error-level execution logs (never request or response bodies: they
  * hold tokens). No CORS: callers are AWS principals signing with SigV4, not browsers.
  */
 export function createTokenApi(scope: Construct, options: TokenApiOptions): TokenApi {
   const principals = options.principals.map(toIamPrincipal);
+  const cloudWatchRole = options.cloudWatchRole ?? !FeatureFlags.of(scope).isEnabled(DISABLE_CLOUDWATCH_ROLE_FLAG);
+  if (cloudWatchRole) refuseSecondAccountSetting(scope, options.cloudWatchRole === undefined);
   const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', { retention: options.logRetention });
   const api = new apigateway.RestApi(scope, 'Api', {
-    restApiName: `${Stack.of(scope).stackName}-${scope.node.id}`,
+    restApiName: options.apiName,
     description: 'WLL token vendor: GET /token and POST /token/refresh, IAM-authorized',
     endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
-    cloudWatchRole: options.cloudWatchRole,
+    cloudWatchRole,
     policy: new iam.PolicyDocument({
       statements: [
         new iam.PolicyStatement({
@@ -75,13 +86,17 @@ export function createTokenApi(scope: Construct, options: TokenApiOptions): Toke
   // Neither method declares a body model, so body validation accepts any body; it is on because
   // cdk-nag (AwsSolutions-APIG2) asks for both kinds.
   const requestValidator = api.addRequestValidator('RequestValidator', { validateRequestParameters: true, validateRequestBody: true });
-  const methodOptions: apigateway.MethodOptions = {
+  const methodOptions = (requestParameters: Record<string, boolean>): apigateway.MethodOptions => ({
     authorizationType: apigateway.AuthorizationType.IAM,
-    requestParameters: { 'method.request.querystring.audience': false },
+    requestParameters,
     requestValidator,
-  };
+  });
   const token = api.root.addResource('token');
-  const methods = [token.addMethod('GET', integration, methodOptions), token.addResource('refresh').addMethod('POST', integration, methodOptions)];
+  const methods = [
+    token.addMethod('GET', integration, methodOptions({ [AUDIENCE]: false })),
+    // The fingerprint of the token the WLL API refused: compare-and-refresh (CONTRACT section 4).
+    token.addResource('refresh').addMethod('POST', integration, methodOptions({ [AUDIENCE]: false, [REPLACES_TOKEN_SHA256]: false })),
+  ];
 
   // A listed principal may also invoke the function directly: principals of other accounts need
   // this resource-side permission (plus their own identity policy); without a list, same-account
@@ -92,7 +107,7 @@ export function createTokenApi(scope: Construct, options: TokenApiOptions): Toke
       action: 'lambda:InvokeFunction',
     });
   }
-  acknowledgeApiFindings(api, methods, options.cloudWatchRole);
+  acknowledgeApiFindings(api, methods);
   const stage = api.deploymentStage.stageName;
   return { api, methodArns: ROUTES.map((route) => api.arnForExecuteApi(route.method, route.path, stage)) };
 }
@@ -134,26 +149,51 @@ function accessLogFormat(): apigateway.AccessLogFormat {
   );
 }
 
-function acknowledgeApiFindings(api: apigateway.RestApi, methods: apigateway.Method[], cloudWatchRole: boolean): void {
-  Validations.of(api.deploymentStage).acknowledge({
-    id: 'AwsSolutions-APIG3',
-    reason:
-      'Every method requires SigV4 (AWS_IAM) and the resource policy admits only the allowed principals, so unsigned traffic ' +
+/**
+ * API Gateway keeps one CloudWatch Logs role per account and region (AWS::ApiGateway::Account):
+ * two in one app for the same environment would fight over it, the last one deployed winning.
+ */
+function refuseSecondAccountSetting(scope: Construct, byDefault: boolean): void {
+  const environment = Stack.of(scope).environment;
+  const existing = scope.node.root.node
+    .findAll()
+    .find(
+      (construct) =>
+        CfnResource.isCfnResource(construct) &&
+        construct.cfnResourceType === 'AWS::ApiGateway::Account' &&
+        Stack.of(construct).environment === environment,
+    );
+  if (existing !== undefined) {
+    const why = byDefault ? ` (CDK's default in an app that does not set the feature flag ${DISABLE_CLOUDWATCH_ROLE_FLAG})` : '';
+    throw new TokenVendorSettingsError(
+      `apiCloudWatchRole is true${why}, but ${existing.node.path} already sets API Gateway's account-wide CloudWatch Logs role ` +
+        'for the same account and region: set apiCloudWatchRole to false on all but one (the setting is one per account and region).',
+    );
+  }
+}
+
+function acknowledgeApiFindings(api: apigateway.RestApi, methods: apigateway.Method[]): void {
+  acknowledgeNagFinding(
+    api.deploymentStage,
+    'AwsSolutions-APIG3',
+    'Every method requires SigV4 (AWS_IAM) and the resource policy admits only the allowed principals, so unsigned traffic ' +
       'is rejected before it reaches the function; stage throttling bounds signed traffic. A WAF web ACL would add cost without a rule to enforce.',
-  });
+  );
   for (const method of methods) {
-    Validations.of(method).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason: 'Callers are AWS principals (other Lambdas, roles): the method uses AWS_IAM authorization, not a Cognito user pool.',
-    });
+    acknowledgeNagFinding(
+      method,
+      'AwsSolutions-COG4',
+      'Callers are AWS principals (other Lambdas, roles): the method uses AWS_IAM authorization, not a Cognito user pool.',
+    );
   }
   const role = api.node.tryFindChild('CloudWatchRole');
-  if (cloudWatchRole && role) {
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason:
-        "API Gateway's account-wide logging role serves every REST API of the account and region, whose log groups it creates itself; " +
+  if (role) {
+    acknowledgeNagFinding(
+      role,
+      'AwsSolutions-IAM4',
+      "API Gateway's account-wide logging role serves every REST API of the account and region, whose log groups it creates itself; " +
         'AWS documents this managed policy for it, and a policy scoped to this API would break the others.',
-    });
+      'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,6 +9,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { CredentialsSecret } from './credentials-secret';
+import { acknowledgeNagFinding } from './nag-acknowledgements';
 import type { FunctionSettings } from './settings';
 
 export interface TokenFunctionOptions {
@@ -79,16 +80,19 @@ export function createTokenFunction(scope: Construct, options: TokenFunctionOpti
   // query and scan actions and key actions the caller of DynamoDB does not need, and
   // secret.grantRead() adds DescribeSecret.
   role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  // The function reads, writes and conditionally updates items (tokens, lease, counters) and
+  // never deletes one: expired items go by TTL.
   role.addToPolicy(
     new iam.PolicyStatement({
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resources: [table.tableArn],
     }),
   );
   // DynamoDB decrypts the table key with the permission of the principal accessing the table (KMS
   // developer guide, "How Amazon DynamoDB uses AWS KMS": Decrypt is logged as that principal, while
   // GenerateDataKey and CreateGrant are made by DynamoDB itself or for the table's creator).
-  // Only through DynamoDB, never directly.
+  // Only through DynamoDB, never directly. The key policy (token-key.ts) delegates this one use to
+  // IAM for this role alone, so the statement is needed on both sides.
   role.addToPolicy(
     new iam.PolicyStatement({
       actions: ['kms:Decrypt'],
@@ -103,16 +107,17 @@ export function createTokenFunction(scope: Construct, options: TokenFunctionOpti
 }
 
 function acknowledgeFunctionFindings(fn: NodejsFunction): void {
-  Validations.of(fn).acknowledge({
-    id: 'Serverless-LambdaDLQ',
-    reason:
-      'Callers invoke the function synchronously (API Gateway proxy, RequestResponse invoke) and receive its errors. ' +
-      'The only asynchronous invocation is the scheduled refresh, whose event carries nothing to keep: the next run replaces a failed one.',
-  });
-  Validations.of(fn).acknowledge({
-    id: 'Serverless-LambdaTracing',
-    reason:
-      'The handler carries no X-Ray instrumentation, and active tracing would add xray:PutTraceSegments on Resource "*" to the role; ' +
+  acknowledgeNagFinding(
+    fn,
+    'Serverless-LambdaDLQ',
+    'Callers invoke the function synchronously (API Gateway proxy, RequestResponse invoke) and receive its errors. ' +
+      'The only asynchronous invocation is the scheduled refresh, whose event carries nothing to keep: it is not retried, ' +
+      'the next run replaces a failed one, and failed runs raise the scheduled refresh alarm.',
+  );
+  acknowledgeNagFinding(
+    fn,
+    'Serverless-LambdaTracing',
+    'The handler carries no X-Ray instrumentation, and active tracing would add xray:PutTraceSegments on Resource "*" to the role; ' +
       'the function publishes issuer latency and failure metrics and structured logs instead.',
-  });
+  );
 }

@@ -1,6 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CONTEXT_KEYS, readTokenVendorContext } from '../../infra/context';
+import { CONTEXT_KEYS, ContextError, readTokenVendorContext } from '../../infra/context';
 import { TokenVendorStack } from '../../infra/token-vendor-stack';
 import { CDK_CONTEXT, createApp } from './fixture';
 
@@ -22,6 +26,8 @@ describe('cdk.json', () => {
       allowedPrincipalArns: undefined,
       refreshMarginSeconds: 300,
       refreshScheduleMinutes: 30,
+      monthlyTokenBudget: undefined,
+      apiCloudWatchRole: false,
     });
   });
 });
@@ -41,6 +47,11 @@ describe('values from the command line', () => {
       refreshMarginSeconds: 600,
       secretName: 'wll/credentials',
     });
+  });
+
+  it('take booleans as true/false strings, and a budget as a number where 0 means none', () => {
+    expect(read({ apiCloudWatchRole: 'true', monthlyTokenBudget: '1000' })).toMatchObject({ apiCloudWatchRole: true, monthlyTokenBudget: 1000 });
+    expect(read({ apiCloudWatchRole: ' FALSE ', monthlyTokenBudget: 0 })).toMatchObject({ apiCloudWatchRole: false, monthlyTokenBudget: undefined });
   });
 
   it('treat an empty value as "use the default"', () => {
@@ -92,6 +103,8 @@ describe('invalid context fails at synth, naming the key and what it accepts', (
     ],
     ['a list of numbers', { allowedPrincipalArns: [111122223333] }, /Invalid context value for allowedPrincipalArns: expected a list of strings/],
     ['a broken JSON array', { allowedAudiences: '["a",' }, /Invalid context value for allowedAudiences: it starts with "\[" but is not a JSON array/],
+    ['a budget in words', { monthlyTokenBudget: 'lots' }, /Invalid context value for monthlyTokenBudget: "lots" is not a whole number of tokens/],
+    ['a boolean in words', { apiCloudWatchRole: 'yes' }, /Invalid context value for apiCloudWatchRole: expected true or false, got "yes"/],
   ])('%s', (_case, context, message) => {
     expect(() => read(context)).toThrow(message);
   });
@@ -104,5 +117,58 @@ describe('invalid context fails at synth, naming the key and what it accepts', (
   ])('%s', (_case, context, message) => {
     const app = createApp({ context });
     expect(() => new TokenVendorStack(app, 'WllTokenVendor', readTokenVendorContext(app.node))).toThrow(message);
+  });
+});
+
+describe('a context key that looks like one of ours fails the synth, naming both', () => {
+  it.each<[string, string]>([
+    ['wllregion', 'wllRegion'], // another case
+    ['WLLREGION', 'wllRegion'],
+    ['allowedAudience', 'allowedAudiences'], // one letter short
+    ['allowed-principal-arns', 'allowedPrincipalArns'], // separators
+    ['refreshMargin', 'refreshMarginSeconds'], // shortened
+    ['refershScheduleMinutes', 'refreshScheduleMinutes'], // transposed letters
+    ['wllAudeince', 'wllAudience'],
+    ['monthlyTokenBugdet', 'monthlyTokenBudget'],
+    ['apiCloudwatchRole', 'apiCloudWatchRole'],
+    ['region', 'wllRegion'], // a part of the name
+    ['secretname', 'secretName'],
+  ])('%s (did you mean %s?)', (given, known) => {
+    expect(() => read({ [given]: 'us' })).toThrow(
+      new RegExp(`^Unknown context key '${given}': did you mean '${known}'\\? Context keys are case-sensitive`),
+    );
+  });
+
+  it('stops infra/app.ts (what cdk synth runs) with the message alone and exit code 1', () => {
+    // The CDK CLI hands the app its context (cdk.json plus -c) in CDK_CONTEXT_JSON.
+    const outdir = mkdtempSync(path.join(tmpdir(), 'wll-context-'));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'infra', 'app.ts')], {
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_CONTEXT, wllregion: 'us' }), CDK_OUTDIR: outdir },
+      encoding: 'utf8',
+    });
+    rmSync(outdir, { recursive: true, force: true });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toMatch(/^Unknown context key 'wllregion': did you mean 'wllRegion'\? .*Use -c wllRegion=\.\.\./);
+    expect(run.stderr).not.toMatch(/\bat \S+ \(/); // no stack trace
+  });
+
+  it('is a ContextError', () => {
+    expect(() => read({ wllregion: 'us' })).toThrow(ContextError);
+  });
+
+  it('leaves keys of CDK itself, feature flags, look-ups and unrelated keys alone', () => {
+    expect(() =>
+      read({
+        '@aws-cdk/aws-apigateway:disableCloudWatchRole': true,
+        '@aws-cdk/core:newStyleStackSynthesis': true,
+        'aws:cdk:enable-path-metadata': true,
+        'aws:cdk:bundling-stacks': ['**'],
+        'cdk-toolkit': 'x',
+        'availability-zones:account=111122223333:region=eu-west-1': ['eu-west-1a'],
+        'acknowledged-issue-numbers': [32775],
+        environmentName: 'staging',
+        team: 'orders',
+      }),
+    ).not.toThrow();
   });
 });

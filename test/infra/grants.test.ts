@@ -54,11 +54,13 @@ describe('grants to a Lambda of another stack', () => {
     expect(apiGrant.success).toBe(true);
   });
 
-  it('grantInvoke adds exactly lambda:InvokeFunction on the function ARN (no version or alias wildcard)', () => {
+  it('grantInvoke adds exactly lambda:InvokeFunction on the function and on its versions and aliases', () => {
+    const functionArn = fromVendor(vendor.function.functionArn);
     expect(callerStatements()).toContainEqual({
       Effect: 'Allow',
       Action: 'lambda:InvokeFunction',
-      Resource: fromVendor(vendor.function.functionArn),
+      // An unqualified ARN covers only unqualified invocations; `:*` covers `:$LATEST`, versions and aliases.
+      Resource: [functionArn, { 'Fn::Join': ['', [functionArn, ':*']] }],
     });
   });
 

@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { DISABLE_CLOUDWATCH_ROLE_FLAG } from '../../infra/token-api';
 import { TokenVendor, type TokenVendorProps } from '../../infra/token-vendor';
 import { cfn, createApp, nagFindings, propertiesOf } from './fixture';
 
@@ -118,7 +119,7 @@ describe('other props', () => {
     const topic = new sns.Topic(stack, 'Topic', { enforceSSL: true });
     new TokenVendor(stack, 'Vendor', { alarmTopic: topic });
     const assertTemplate = Template.fromStack(stack);
-    assertTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    assertTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     assertTemplate.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [cfn(stack, topic.topicArn)] });
   });
 
@@ -128,17 +129,37 @@ describe('other props', () => {
     assertTemplate.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
   });
 
-  it('apiCloudWatchRole false leaves the account-wide API Gateway logging role alone', () => {
-    const { assertTemplate } = synth({ apiCloudWatchRole: false });
-    assertTemplate.resourceCountIs('AWS::ApiGateway::Account', 0);
-    assertTemplate.resourceCountIs('AWS::IAM::Role', 1); // the function's
+  it('refreshScheduleMinutes sets the rate, and the age at which Lambda drops a run it could not start (at most 6 hours)', () => {
+    synth({ refreshScheduleMinutes: 120 }).assertTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 hours)' });
+    const { assertTemplate } = synth({ refreshScheduleMinutes: 1_440 });
+    assertTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
+    assertTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 6 * 3600 });
+    assertTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'AsyncEventsDropped', Period: 86_400, EvaluationPeriods: 2 });
   });
 
-  it('refreshScheduleMinutes sets the rate, and 0 turns the scheduled refresh off', () => {
-    synth({ refreshScheduleMinutes: 120 }).assertTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 hours)' });
-    const off = synth({ refreshScheduleMinutes: 0 });
-    off.assertTemplate.resourceCountIs('AWS::Events::Rule', 0);
-    off.assertTemplate.resourcePropertiesCountIs('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com' }, 0);
+  it('refreshScheduleMinutes 0 turns the scheduled refresh, its retry settings and its alarm off', () => {
+    const { assertTemplate } = synth({ refreshScheduleMinutes: 0 });
+    assertTemplate.resourceCountIs('AWS::Events::Rule', 0);
+    assertTemplate.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
+    assertTemplate.resourcePropertiesCountIs('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com' }, 0);
+    assertTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'AsyncEventsDropped' }, 0);
+  });
+
+  it('dashboard false leaves the dashboard out', () => {
+    synth({ dashboard: false }).assertTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+  });
+
+  it('monthlyTokenBudget adds the budget alarm at 80 %; issuerQuotaAlarmPercent moves the quota alarm', () => {
+    const { assertTemplate } = synth({ monthlyTokenBudget: 1_000, issuerQuotaAlarmPercent: 35 });
+    assertTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TokensMintedThisMonth', Threshold: 800 });
+    assertTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IssuerQuotaLowestRemainingPercent', Threshold: 35 });
+    assertTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  });
+
+  it('issuerQuotaAlarmPercent 0 removes the quota alarm', () => {
+    const { assertTemplate } = synth({ issuerQuotaAlarmPercent: 0 });
+    assertTemplate.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'IssuerQuotaLowestRemainingPercent' }, 0);
+    assertTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 5);
   });
 
   it('throttling, log retention and service name are applied', () => {
@@ -183,8 +204,61 @@ describe('invalid props fail at synth with a message naming the setting and what
     ['a fractional burst', { throttlingBurstLimit: 2.5 }, /throttlingBurstLimit is 2.5: use a whole number from 1 to 5000/],
     ['a service name with a space', { serviceName: 'wll vendor' }, /serviceName 'wll vendor' is invalid/],
     ['a schedule longer than a day', { refreshScheduleMinutes: 1_441 }, /refreshScheduleMinutes is 1441: use a whole number from 0 to 1440/],
+    ['a budget of nothing', { monthlyTokenBudget: 0 }, /monthlyTokenBudget is 0: use a whole number from 1 to 1000000000/],
+    ['a fractional budget', { monthlyTokenBudget: 99.5 }, /monthlyTokenBudget is 99.5: use a whole number/],
+    ['a quota alarm at 100 %', { issuerQuotaAlarmPercent: 100 }, /issuerQuotaAlarmPercent is 100: use a whole number from 0 to 99/],
   ])('%s', (_case, props, message) => {
     expect(build(props)).toThrow(message);
     expect(build(props)).toThrow(/^Invalid TokenVendor setting: /);
+  });
+});
+
+describe('apiCloudWatchRole: the account-wide API Gateway logging role', () => {
+  const accountSettings = (template: Template): number => Object.keys(template.findResources('AWS::ApiGateway::Account')).length;
+  const build = (props: TokenVendorProps, context: Record<string, unknown> = {}): Template => {
+    const app = createApp({ context });
+    const stack = new Stack(app, 'Host');
+    new TokenVendor(stack, 'Vendor', props);
+    const template = Template.fromStack(stack);
+    expect(nagFindings(app)).toEqual([]);
+    return template;
+  };
+  const withoutFlag = { [DISABLE_CLOUDWATCH_ROLE_FLAG]: false };
+
+  it('follows the app\'s @aws-cdk/aws-apigateway:disableCloudWatchRole flag when the prop is not set', () => {
+    expect(accountSettings(build({}))).toBe(0); // cdk.json (like cdk init) sets the flag
+    expect(accountSettings(build({}, withoutFlag))).toBe(1); // CDK's own default without it
+  });
+
+  it('true creates the role and the account setting, whatever the flag, and keeps both when the stack goes', () => {
+    const assertTemplate = build({ apiCloudWatchRole: true });
+    assertTemplate.resourceCountIs('AWS::ApiGateway::Account', 1);
+    assertTemplate.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
+    assertTemplate.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })] }),
+    });
+  });
+
+  it('false leaves the account setting alone, whatever the flag', () => {
+    expect(accountSettings(build({ apiCloudWatchRole: false }, withoutFlag))).toBe(0);
+  });
+
+  it('true on two vendors of one stack fails at synth: the setting is one per account and region', () => {
+    const stack = new Stack(createApp(), 'Host');
+    new TokenVendor(stack, 'First', { apiCloudWatchRole: true });
+    expect(() => new TokenVendor(stack, 'Second', { apiCloudWatchRole: true })).toThrow(
+      /apiCloudWatchRole is true, but Host\/First\/Api\/Account already sets API Gateway's account-wide CloudWatch Logs role for the same account and region/,
+    );
+  });
+
+  it('two vendors in stacks of one environment, in an app without the flag, fail too, saying the default did it', () => {
+    const app = createApp({ context: withoutFlag });
+    new TokenVendor(new Stack(app, 'First'), 'Vendor');
+    expect(() => new TokenVendor(new Stack(app, 'Second'), 'Vendor')).toThrow(
+      /apiCloudWatchRole is true \(CDK's default in an app that does not set the feature flag @aws-cdk\/aws-apigateway:disableCloudWatchRole\), but First\/Vendor\/Api\/Account/,
+    );
+    // Another account or region has a setting of its own.
+    const other = { env: { account: '111122223333', region: 'eu-west-1' } };
+    expect(() => new TokenVendor(new Stack(app, 'Third', other), 'Vendor')).not.toThrow();
   });
 });

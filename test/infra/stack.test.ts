@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { App } from 'aws-cdk-lib';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { TokenVendorStack } from '../../infra/token-vendor-stack';
-import { METRICS_NAMESPACE, MetricName, DEFAULT_SERVICE_NAME } from '../../lambda/telemetry-names';
+import { METRICS_NAMESPACE, MetricName } from '../../lambda/telemetry-names';
 import { PLACEHOLDER_SECRET_TEMPLATE } from '../../lambda/secret-format';
 import { acknowledgements, cfn, createApp, nagFindings, propertiesOf } from './fixture';
 
@@ -22,6 +22,8 @@ beforeAll(() => {
 });
 
 const vendor = (): TokenVendorStack['tokenVendor'] => stack.tokenVendor;
+// The default service name: the stack's name and the construct's path in it.
+const SERVICE_NAME = 'WllTokenVendor-TokenVendor';
 
 describe('the function', () => {
   it('runs the bundled handler on the newest Node.js runtime, on arm64, with the chosen memory and timeout', () => {
@@ -46,7 +48,7 @@ describe('the function', () => {
           WLL_AUDIENCE: 'wlloyalty.net',
           WLL_ALLOWED_AUDIENCES: 'wlloyalty.net',
           TOKEN_REFRESH_MARGIN_SECONDS: '300',
-          POWERTOOLS_SERVICE_NAME: DEFAULT_SERVICE_NAME,
+          POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
           POWERTOOLS_LOG_LEVEL: 'INFO',
           NODE_OPTIONS: '--enable-source-maps',
         }),
@@ -81,7 +83,7 @@ describe('the function', () => {
 });
 
 describe('least privilege', () => {
-  it('gives the function role exactly its log group, table, table key (through DynamoDB) and secret', () => {
+  it('gives the function role exactly its log group, table (no DeleteItem), table key (through DynamoDB) and secret', () => {
     const role = cfn(stack, vendor().function.role!.roleName);
     assertTemplate.resourcePropertiesCountIs('AWS::IAM::Policy', { Roles: Match.arrayWith([role]) }, 1);
     assertTemplate.hasResourceProperties('AWS::IAM::Policy', {
@@ -96,7 +98,7 @@ describe('least privilege', () => {
           },
           {
             Effect: 'Allow',
-            Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
             Resource: cfn(stack, vendor().table.tableArn),
           },
           {
@@ -177,14 +179,34 @@ describe('the API', () => {
     expect(paths.sort()).toEqual(['refresh', 'token']);
   });
 
-  it('requires AWS_IAM on every method, validates the optional audience query string, and proxies to the function', () => {
+  it('requires AWS_IAM on every method, validates the request parameters, and proxies to the function', () => {
     assertTemplate.allResourcesProperties('AWS::ApiGateway::Method', {
       AuthorizationType: 'AWS_IAM',
-      RequestParameters: { 'method.request.querystring.audience': false },
       RequestValidatorId: { Ref: Match.stringLikeRegexp('RequestValidator') },
       Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
     });
     assertTemplate.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestParameters: true });
+  });
+
+  it('declares the optional query strings of CONTRACT section 5: audience on both, replacesTokenSha256 on the refresh', () => {
+    assertTemplate.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      RequestParameters: Match.objectEquals({ 'method.request.querystring.audience': false }),
+    });
+    assertTemplate.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      RequestParameters: Match.objectEquals({
+        'method.request.querystring.audience': false,
+        'method.request.querystring.replacesTokenSha256': false,
+      }),
+    });
+  });
+
+  it('is named after the construct instance, and leaves the account-wide API Gateway logging role alone', () => {
+    assertTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: SERVICE_NAME });
+    // cdk.json sets @aws-cdk/aws-apigateway:disableCloudWatchRole and apiCloudWatchRole is false.
+    assertTemplate.resourceCountIs('AWS::ApiGateway::Account', 0);
+    assertTemplate.resourceCountIs('AWS::IAM::Role', 1); // the function's
   });
 
   it('has a resource policy allowing execute-api:Invoke on its two methods to the deploying account only', () => {
@@ -228,7 +250,7 @@ describe('the API', () => {
 });
 
 describe('the scheduled refresh', () => {
-  it('invokes the function every 30 minutes with the scheduled event, without retries', () => {
+  it('invokes the function every 30 minutes with the scheduled event, without EventBridge retries', () => {
     assertTemplate.resourceCountIs('AWS::Events::Rule', 1);
     assertTemplate.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(30 minutes)',
@@ -246,42 +268,45 @@ describe('the scheduled refresh', () => {
       SourceArn: cfn(stack, vendor().refreshSchedule!.ruleArn),
     });
   });
+
+  it('is not retried by Lambda either: a failed run is one error, and an event older than the next run is dropped', () => {
+    assertTemplate.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    assertTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: cfn(stack, vendor().function.functionName),
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 30 * 60,
+      DestinationConfig: Match.absent(),
+    });
+  });
 });
 
 describe('alarms', () => {
-  const assertAlarm = (metricName: string, namespace: string, threshold: number): void =>
-    assertTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: metricName,
-      Namespace: namespace,
-      Statistic: 'Sum',
-      Period: 300,
-      EvaluationPeriods: 1,
-      Threshold: threshold,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-      AlarmActions: Match.absent(),
-    });
-
-  it('watches function errors and throttles', () => {
-    assertAlarm('Errors', 'AWS/Lambda', 3);
-    assertAlarm('Throttles', 'AWS/Lambda', 1);
+  // Their thresholds and metrics are tested in alarms.test.ts; here, that the stack has them.
+  it('are the six of the defaults (no budget alarm without monthlyTokenBudget), named after the instance', () => {
+    const names = propertiesOf<{ AlarmName: string }>(assertTemplate, 'AWS::CloudWatch::Alarm').map((alarm) => alarm.AlarmName);
+    expect(names.sort()).toEqual(
+      ['CacheUnavailable', 'Errors', 'IssuerFailures', 'IssuerQuotaLow', 'ScheduledRefreshFailing', 'Throttles'].map((id) => `${SERVICE_NAME}-${id}`),
+    );
   });
 
-  it('watches the issuer failures the function publishes, under its service dimension', () => {
-    assertAlarm(MetricName.issuerFailures, METRICS_NAMESPACE, 3);
-    assertTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: MetricName.issuerFailures,
-      Dimensions: [{ Name: 'service', Value: DEFAULT_SERVICE_NAME }],
-    });
+  it('watch the metrics the function publishes under its own service dimension', () => {
+    for (const metricName of [MetricName.issuerFailures, MetricName.cacheUnavailable, MetricName.issuerQuotaLowestRemainingPercent]) {
+      assertTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: METRICS_NAMESPACE,
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      });
+    }
   });
+});
 
-  it('watches DynamoDB cache failures the function publishes (it vends without the cache meanwhile)', () => {
-    assertAlarm(MetricName.cacheUnavailable, METRICS_NAMESPACE, 3);
-    assertTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: MetricName.cacheUnavailable,
-      Dimensions: [{ Name: 'service', Value: DEFAULT_SERVICE_NAME }],
+describe('the dashboard', () => {
+  it('is there, named after the instance and the region', () => {
+    assertTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    assertTemplate.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: { 'Fn::Join': ['', [`${SERVICE_NAME}-`, { Ref: 'AWS::Region' }]] },
     });
-    assertTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 4);
   });
 });
 
@@ -316,9 +341,9 @@ describe('cdk-nag', () => {
         'AwsSolutions-COG4 at WllTokenVendor/TokenVendor/Api/Default/token/GET',
         'AwsSolutions-COG4 at WllTokenVendor/TokenVendor/Api/Default/token/refresh/POST',
         'AwsSolutions-DDB3 at WllTokenVendor/TokenVendor/Table',
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs] at WllTokenVendor/TokenVendor/Api/CloudWatchRole',
         'AwsSolutions-SMG4 at WllTokenVendor/TokenVendor/CredentialsSecret',
         'Serverless-EventBusDLQ at WllTokenVendor/TokenVendor/RefreshSchedule',
+        'Serverless-LambdaAsyncFailureDestination at WllTokenVendor/TokenVendor/Function/EventInvokeConfig',
         'Serverless-LambdaDLQ at WllTokenVendor/TokenVendor/Function',
         'Serverless-LambdaTracing at WllTokenVendor/TokenVendor/Function',
       ].sort(),

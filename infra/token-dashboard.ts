@@ -1,0 +1,143 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { ISSUER_FAILURE_KINDS, MetricName } from '../lambda/telemetry-names';
+import { BUDGET_ALARM_SHARE, type TokenVendorAlarms } from './token-alarms';
+import { METRIC_PERIOD, type TokenMetrics } from './token-metrics';
+
+export interface TokenDashboardOptions {
+  readonly dashboardName: string;
+  readonly handler: lambda.IFunction;
+  readonly api: apigateway.RestApi;
+  readonly metrics: TokenMetrics;
+  readonly alarms: TokenVendorAlarms;
+  readonly quotaAlarmPercent: number;
+  readonly monthlyTokenBudget?: number;
+}
+
+const GRAPH_HEIGHT = 6;
+
+/**
+ * One vendor's CloudWatch dashboard, top to bottom: the alarms; what callers got and what it
+ * cost at the issuer; how the issuer behaves and how much of its quota is left; the cache and
+ * the secret; the function; the API. The README shows its layout (docs/dashboard.svg).
+ */
+export function createTokenDashboard(scope: Construct, options: TokenDashboardOptions): cloudwatch.Dashboard {
+  const { metrics, handler, api } = options;
+  const alarms = Object.values(options.alarms).filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
+  const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', {
+    dashboardName: options.dashboardName,
+    // About one token lifetime: enough to see the scheduled renewals and the mints they caused.
+    defaultInterval: Duration.days(1),
+  });
+  const graph = (title: string, width: number, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
+    new cloudwatch.GraphWidget({ title, width, height: GRAPH_HEIGHT, left, period: METRIC_PERIOD, ...extra });
+  const lambdaStat = (name: string, statistic: string, label: string) => handler.metric(name, { statistic, period: METRIC_PERIOD, label });
+
+  dashboard.addWidgets(
+    new cloudwatch.TextWidget({
+      markdown:
+        `### WLL token vendor \`${metrics.serviceName}\`\n` +
+        'Counts are per 5 minutes. What to do when an alarm fires: README, "Operations: logs, metrics, alarms".',
+      width: 24,
+      height: 2,
+    }),
+  );
+  dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 3 }));
+  dashboard.addWidgets(
+    new cloudwatch.SingleValueWidget({
+      title: 'Tokens minted (latest UTC day)',
+      width: 6,
+      height: GRAPH_HEIGHT,
+      metrics: [
+        metrics.gauge(MetricName.tokensMintedToday, 'Maximum', 'Today', Duration.days(1)),
+        metrics.gauge(MetricName.tokensMintedThisMonth, 'Maximum', 'This month', Duration.days(1)),
+      ],
+    }),
+    graph(
+      'Answers by source',
+      9,
+      [
+        metrics.count(MetricName.servedFromMemory, 'Memory'),
+        metrics.count(MetricName.servedFromCache, 'DynamoDB cache'),
+        metrics.count(MetricName.servedFromIssuer, 'Issuer'),
+      ],
+      { stacked: true },
+    ),
+    graph('Issuer requests, mints and forced refreshes', 9, [
+      metrics.count(MetricName.issuerRequests, 'Issuer requests'),
+      metrics.count(MetricName.issuerFailures, 'Failed issuer requests'),
+      metrics.count(MetricName.tokensMinted, 'Tokens minted'),
+      metrics.count(MetricName.forcedRefreshes, 'Forced refreshes'),
+    ]),
+  );
+  dashboard.addWidgets(
+    graph('Issuer latency (ms)', 6, ['p50', 'p99', 'Maximum'].map((statistic) => metrics.issuerLatency(statistic))),
+    graph(
+      'Issuer failures by kind',
+      6,
+      ISSUER_FAILURE_KINDS.map((kind) => metrics.count(`IssuerFailure${kind}`, kind)),
+      { stacked: true },
+    ),
+    graph('Issuer quota remaining per bucket', 6, [metrics.quotaRemainingByBucket()]),
+    graph('Lowest quota share left (%)', 6, [metrics.gauge(MetricName.issuerQuotaLowestRemainingPercent, 'Minimum', 'Lowest bucket (%)')], {
+      right: [metrics.gauge(MetricName.issuerRateLimitRemaining, 'Minimum', 'Rate limit remaining')],
+      leftYAxis: { min: 0, max: 100 },
+      leftAnnotations:
+        options.quotaAlarmPercent > 0 ? [{ value: options.quotaAlarmPercent, label: 'Quota alarm', color: cloudwatch.Color.RED }] : [],
+    }),
+  );
+  dashboard.addWidgets(
+    graph('Tokens minted (UTC day, UTC month)', 8, [
+      metrics.gauge(MetricName.tokensMintedToday, 'Maximum', 'Today'),
+      metrics.gauge(MetricName.tokensMintedThisMonth, 'Maximum', 'This month'),
+    ], { leftAnnotations: budgetAnnotations(options.monthlyTokenBudget) }),
+    graph('Cache and secret health', 8, [
+      metrics.count(MetricName.cacheUnavailable, 'Cache unavailable'),
+      metrics.count(MetricName.cacheItemUnusable, 'Cache item unusable'),
+      metrics.count(MetricName.earlyRefreshFailures, 'Early refresh failures'),
+      metrics.count(MetricName.secretUnavailable, 'Secret unavailable'),
+    ]),
+    graph('Scheduled refresh runs', 8, [
+      lambdaStat('AsyncEventsReceived', cloudwatch.Stats.SUM, 'Runs started'),
+      lambdaStat('AsyncEventsDropped', cloudwatch.Stats.SUM, 'Runs failed'),
+    ]),
+  );
+  dashboard.addWidgets(
+    graph('Function invocations and errors', 8, [
+      handler.metricInvocations({ period: METRIC_PERIOD, label: 'Invocations' }),
+      handler.metricErrors({ period: METRIC_PERIOD, label: 'Errors' }),
+      handler.metricThrottles({ period: METRIC_PERIOD, label: 'Throttles' }),
+    ]),
+    graph('Function duration (ms)', 8, [
+      lambdaStat('Duration', 'p50', 'p50'),
+      lambdaStat('Duration', 'p99', 'p99'),
+      lambdaStat('Duration', cloudwatch.Stats.MAXIMUM, 'Maximum'),
+    ]),
+    graph('Function concurrency', 8, [lambdaStat('ConcurrentExecutions', cloudwatch.Stats.MAXIMUM, 'Concurrent executions')]),
+  );
+  const apiStat = (statistic: string, label: string) => ({ period: METRIC_PERIOD, statistic, label });
+  dashboard.addWidgets(
+    graph('API requests and errors', 12, [
+      api.metricCount(apiStat(cloudwatch.Stats.SUM, 'Requests')),
+      api.metricClientError(apiStat(cloudwatch.Stats.SUM, '4XX')),
+      api.metricServerError(apiStat(cloudwatch.Stats.SUM, '5XX')),
+    ]),
+    graph('API latency (ms)', 12, [
+      api.metricLatency(apiStat('p50', 'p50 latency')),
+      api.metricLatency(apiStat('p99', 'p99 latency')),
+      api.metricIntegrationLatency(apiStat('p99', 'p99 integration latency')),
+    ]),
+  );
+  return dashboard;
+}
+
+function budgetAnnotations(budget: number | undefined): cloudwatch.HorizontalAnnotation[] {
+  if (budget === undefined) return [];
+  return [
+    { value: budget * BUDGET_ALARM_SHARE, label: 'Budget alarm', color: cloudwatch.Color.ORANGE },
+    { value: budget, label: 'Monthly budget', color: cloudwatch.Color.RED },
+  ];
+}

@@ -1,0 +1,109 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+
+/** Settings of a {@link TokenVendor}. Every value is checked at synth; a bad one throws, naming it. */
+export interface TokenVendorProps {
+  /**
+   * WLL region whose token endpoint the function calls: `eu`, `us` or `me` (GCC).
+   * @default 'eu'
+   */
+  readonly wllRegion?: string;
+  /**
+   * Audience used when a caller names none.
+   * @default 'wlloyalty.net'
+   */
+  readonly wllAudience?: string;
+  /**
+   * Audiences callers may ask for; must include `wllAudience`.
+   * @default - `wllAudience` alone
+   */
+  readonly allowedAudiences?: string[];
+  /**
+   * A token is never handed out with less than this many seconds left (0 to 86399).
+   * @default 300
+   */
+  readonly refreshMarginSeconds?: number;
+  /**
+   * Name, or complete ARN, of an existing Secrets Manager secret holding
+   * `{"client_id": "...", "client_secret": "..."}`. A name is looked up in the stack's account and region.
+   * @default - a secret is created (and retained on stack deletion) holding a placeholder until an operator sets it
+   */
+  readonly secretName?: string;
+  /**
+   * Who may call the API and invoke the function: 12-digit account ids or IAM ARNs
+   * (`arn:aws:iam::<account>:root`, `...:role/<name>`, `...:user/<name>`). Each is allowed by the API's
+   * resource policy and by a Lambda permission; callers still sign with SigV4 and, in other accounts,
+   * need `execute-api:Invoke` / `lambda:InvokeFunction` in their own identity policy. Principals of the
+   * deploying account can always be let in by an identity policy alone ({@link TokenVendor.grantApiAccess},
+   * {@link TokenVendor.grantInvoke}), listed or not.
+   * @default - the deploying account only (IAM principals of this account with an identity policy allowing it)
+   */
+  readonly allowedPrincipalArns?: string[];
+  /**
+   * Removal policy of the token table and its KMS key. The table is only a cache, so losing it costs one
+   * token request per audience; DESTROY keeps a deleted stack from leaving a table and a billed key behind.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Retention of the function's log group and of the API's access log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Steady-state requests per second the API stage accepts (above it: 429).
+   * @default 50
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Burst of requests the API stage accepts.
+   * @default 100
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Create API Gateway's CloudWatch Logs role and set it as the account's (`AWS::ApiGateway::Account`).
+   * API Gateway needs that role ARN, once per account and region, to write the API's access and execution
+   * logs; without it the stage fails to deploy ("CloudWatch Logs role ARN must be set in account settings").
+   * The setting is account-wide: `true` makes this construct its owner (one per account and region, kept
+   * when the stack is deleted). Leave it `false` when the account already has the role, or set it once with
+   * the AWS CLI (README, "Deploy").
+   * @default - CDK's default: `false` when the app sets the feature flag
+   *   `@aws-cdk/aws-apigateway:disableCloudWatchRole` (as `cdk init` does), `true` otherwise
+   */
+  readonly apiCloudWatchRole?: boolean;
+  /**
+   * Service name the function logs and publishes metrics under (the metrics' `service` dimension); the
+   * alarms and the dashboard watch it. Give each vendor in an account and region its own.
+   * @default - the stack name and the construct's path in it, e.g. `WllTokenVendor-TokenVendor`: unique per instance
+   */
+  readonly serviceName?: string;
+  /**
+   * How often EventBridge invokes the function to refresh tokens in the last quarter of their life
+   * (whole minutes, 1 to 1440); `0` turns the scheduled refresh off.
+   * @default 30
+   */
+  readonly refreshScheduleMinutes?: number;
+  /**
+   * SNS topic notified when an alarm fires.
+   * @default - no notification; the alarms are visible in CloudWatch
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Tokens the issuer may mint per UTC month for these credentials (a whole number, at least 1): an alarm
+   * fires when this month's mints pass 80 % of it (metric `TokensMintedThisMonth`).
+   * @default - no budget alarm
+   */
+  readonly monthlyTokenBudget?: number;
+  /**
+   * An alarm fires when a quota bucket the issuer reports (`Auth0-Client-Quota-Limit`) has this share left,
+   * in percent, or less (metric `IssuerQuotaLowestRemainingPercent`). Whole number from 1 to 99; `0` for no alarm.
+   * @default 20
+   */
+  readonly issuerQuotaAlarmPercent?: number;
+  /**
+   * Add a CloudWatch dashboard of the vendor's metrics and alarms.
+   * @default true
+   */
+  readonly dashboard?: boolean;
+}
