@@ -1,9 +1,9 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { apiEvent, invokeDirect, lambdaContext, type Handler } from '../support/lambda-runtime';
 
-// A vendor that fails in a way nobody planned for: the handler must fail closed.
+// A service that fails in a way nobody planned for: the handler must fail closed.
 jest.mock('../../lambda/service', () => ({
-  createVendor: () => ({
+  createTokenService: () => ({
     vend: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'secret-internals')")),
   }),
 }));
