@@ -33,6 +33,7 @@ export interface EventDelivery {
 const BASE = '/2018-06-01/runtime';
 /** Lambda refuses synchronous responses larger than 6 MB. */
 const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+const MAX_HEADER_BYTES = 4 * 1024 * 1024;
 
 export class RuntimeApiServer {
   private readonly waiting: ServerResponse[] = [];
@@ -43,7 +44,9 @@ export class RuntimeApiServer {
   ) {}
 
   static async start(events: RuntimeApiEvents): Promise<RuntimeApiServer> {
-    const server = createServer();
+    // The runtime sends an error's X-Ray cause (message and stack) as a header: Lambda
+    // takes large ones, Node's 16 KB default would refuse them.
+    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES });
     const api = new RuntimeApiServer(server, events);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void api.handle(req, res));
     // A frozen runtime keeps its connection open for as long as it is frozen.

@@ -152,3 +152,50 @@ export function emfMetrics(containers: readonly LambdaContainer[]): Record<strin
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sparse, steady traffic: each container is invoked every `everyMs`, the containers
+ * staggered evenly, until `durationMs` has passed. Between its invocations a container
+ * is frozen, as on Lambda.
+ */
+export async function steadyTraffic(
+  containers: readonly LambdaContainer[],
+  { everyMs, durationMs, event = {} }: { everyMs: number; durationMs: number; event?: unknown },
+): Promise<InvocationResult[]> {
+  const results: InvocationResult[] = [];
+  const startedAt = Date.now();
+  await Promise.all(
+    containers.map(async (container, index) => {
+      let next = startedAt + (index * everyMs) / containers.length;
+      while (next < startedAt + durationMs) {
+        await sleep(Math.max(0, next - Date.now()));
+        results.push(await container.invoke(event));
+        next += everyMs;
+      }
+    }),
+  );
+  return results;
+}
+
+/** Tokens the issuer minted that no invocation ever handed out: paid for, thrown away. */
+export function wastedTokens(wll: WllStandIn, results: readonly InvocationResult[]): number {
+  const served = new Set(results.flatMap((r) => (r.ok ? [(r.result as { accessToken?: string }).accessToken] : [])));
+  return wll.issued.filter((issued) => !served.has(issued.accessToken)).length;
+}
+
+/** Log lines at WARN or above (Powertools' JSON, or the runtime's own text lines). */
+export function warnings(containers: readonly LambdaContainer[]): string[] {
+  return containers.flatMap((c) =>
+    c
+      .output()
+      .map((line) => line.text)
+      .filter((text) => /"level":"(WARN|ERROR|CRITICAL)"|\t(WARN|ERROR|FATAL)\t/.test(text))
+      .map((text) => `${c.label}: ${text.slice(0, 300)}`),
+  );
+}
+
+/** An invocation's outcome without the token: where it came from, or the error (message shortened). */
+export function outcome(result: InvocationResult): { ok: boolean; source?: string; errorType?: string; errorMessage?: string } {
+  if (result.ok) return { ok: true, source: (result.result as { source?: string }).source };
+  return { ok: false, errorType: result.errorType, errorMessage: result.errorMessage.slice(0, 300) };
+}
