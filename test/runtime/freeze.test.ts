@@ -1,6 +1,6 @@
 import { MetricName } from '../../lambda/telemetry-names';
 import type { LambdaContainer } from '../support/runtime/lambda-container';
-import { emfMetrics, failures, startStand, steadyTraffic, wastedTokens, warnings, type RuntimeStand } from '../support/runtime/stand';
+import { emfMetrics, failures, sleep, startStand, steadyTraffic, wastedTokens, warnings, type RuntimeStand } from '../support/runtime/stand';
 
 /**
  * CONTRACT section 7: Lambda freezes a container as soon as it answers, so no work may
@@ -66,18 +66,30 @@ test('three containers frozen between invocations, across a token life: no failu
   for (const container of containers) expect(container.stats().freezes).toBeGreaterThanOrEqual(10);
 });
 
-test('a slow issuer and freezes longer than the refresh lease: stale work of a frozen container changes nothing (defect 2)', async () => {
-  // The issuer takes 2 s: a container that answered while a refresh of its own was
-  // still running is frozen with that refresh (and its lease) in the middle of it, for
-  // longer than the 15 s lease; meanwhile the other containers take the lease over.
-  await shortTokenStand(2_000);
-  const containers = await stand.containers(3);
+test('frozen in the middle of a refresh for longer than its lease: the stale work of that container changes nothing (defect 2)', async () => {
+  await shortTokenStand(150);
+  const [first, second] = await stand.containers(2);
+  const results = [await first!.invoke({})];
 
-  const results = await steadyTraffic(containers, { everyMs: 17_000, durationMs: 60_000 });
+  // 12 s into its 40 s life the token is in its refresh window; the issuer now takes 2 s.
+  // A container that answers while a refresh of its own (and its lease) is still running
+  // is frozen in the middle of it.
+  await sleep(12_000);
+  stand.wll.delayMs = 2_000;
+  results.push(await first!.invoke({}));
+  stand.wll.delayMs = 150;
 
-  expectHealthyRun(results, containers);
+  // Frozen 24 s: past the 15 s lease and past the first token's servable life (35 s).
+  await sleep(24_000);
+  // Thawed, the first container needs a token again, and so does another one. DynamoDB
+  // answers the first read after the thaw 500 ms late (a latency blip), so whatever the
+  // frozen container had left pending runs first.
+  stand.dynamoDbProxy.next('GetItem', { kind: 'delay', ms: 500 });
+  const [again, other] = await Promise.all([first!.invoke({}), sleep(300).then(() => second!.invoke({}))]);
+  results.push(again, other);
+
+  expectHealthyRun(results, [first!, second!]);
   // Nobody with a servable token waited more than 3 s on a refresh (CONTRACT section 7);
   // those without one waited for the 2 s issuer, within the same bound.
-  const slowest = Math.max(...results.map((r) => r.durationMs));
-  expect(slowest).toBeLessThan(4_500);
+  expect(results.map((r) => r.durationMs).filter((ms) => ms >= 4_500)).toEqual([]);
 });
