@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FunctionAsset } from '../support/runtime/function-asset';
 import { LambdaContainer } from '../support/runtime/lambda-container';
-import { sleep } from '../support/runtime/stand';
+import { registerSensitive } from '../support/sensitive-values';
+import { assertNoLeaks, sleep } from '../support/runtime/stand';
 
 /**
  * The emulator itself behaves as Lambda does, shown with a tiny function of our own:
@@ -20,6 +21,7 @@ exports.handler = async (event, context) => {
   if (event.fail) { const e = new Error('asked to fail'); e.name = 'AskedError'; throw e; }
   // Work left behind after answering: Lambda freezes it with the environment.
   if (event.later) setTimeout(() => appendFileSync(marks, 'later\\n'), event.later);
+  if (event.say) console.log('saying', event.say);
   return { pid: process.pid, node: process.version, remaining: context.getRemainingTimeInMillis(), requestId: context.awsRequestId };
 };
 `;
@@ -109,4 +111,19 @@ test('a Managed Instances container runs invocations concurrently and never free
   await sleep(300);
   expect(c.frozen).toBe(false);
   expect(c.stats().freezes).toBe(0);
+});
+
+test("an invocation's result carries the lines it printed, and the leak check sees a secret printed by a container", async () => {
+  const { container: c } = await container('leak');
+  const secret = `secret-${Date.now()}-never-print-me`;
+  registerSensitive(secret);
+
+  const said = await c.invoke({ say: 'hello' });
+  expect(said.logs.some((line) => line.includes('saying hello'))).toBe(true);
+  expect(() => assertNoLeaks([c])).not.toThrow();
+
+  await c.invoke({ say: secret });
+  expect(() => assertNoLeaks([c])).toThrow(/appeared in a container's output: leak: sha256:/);
+  // Never leave the secret in the output the file-level checks see.
+  await c.stop();
 });

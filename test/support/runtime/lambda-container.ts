@@ -111,6 +111,8 @@ interface RuntimeProcess {
 }
 
 const DEFAULT_INIT_TIMEOUT_MS = 10_000;
+/** How long after an answer a line still counts as the invocation's (it was in the pipe). */
+const LOG_GRACE_MS = 20;
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
@@ -128,6 +130,7 @@ export class LambdaContainer {
   private frozenSince?: number;
   private turn: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private lastFinished?: { pending: Pending; endedAt: number };
   private counters = { invocations: 0, coldStarts: 0, freezes: 0, frozenMs: 0, timeouts: 0, resets: 0 };
 
   private constructor(
@@ -386,6 +389,7 @@ export class LambdaContainer {
     clearTimeout(pending.timer);
     this.inFlight.delete(pending.requestId);
     const endedAt = Date.now();
+    this.lastFinished = { pending, endedAt };
     const common = {
       requestId: pending.requestId,
       coldStart: pending.coldStart,
@@ -396,11 +400,11 @@ export class LambdaContainer {
       endedAt,
       logs: pending.logs,
     };
-    pending.resolve(
-      outcome.ok
-        ? { ...common, ok: true, result: outcome.result }
-        : { ...common, ok: false, errorType: outcome.errorType ?? 'Unhandled', errorMessage: outcome.errorMessage ?? '' },
-    );
+    const result: InvocationResult = outcome.ok
+      ? { ...common, ok: true, result: outcome.result }
+      : { ...common, ok: false, errorType: outcome.errorType ?? 'Unhandled', errorMessage: outcome.errorMessage ?? '' };
+    // Lines written just before the answer may still be in the pipe: let them arrive.
+    setTimeout(() => pending.resolve(result), LOG_GRACE_MS);
   }
 
   private freezeRuntime(): void {
@@ -425,7 +429,9 @@ export class LambdaContainer {
   private onLine(stream: 'stdout' | 'stderr', text: string): void {
     this.lines.push({ at: Date.now(), stream, text });
     const running = [...this.inFlight.values()];
-    const owner = running.length === 1 ? running[0] : running.find((pending) => text.includes(pending.requestId));
+    const recent = this.lastFinished && Date.now() - this.lastFinished.endedAt <= LOG_GRACE_MS ? this.lastFinished.pending : undefined;
+    const owner =
+      running.length === 1 ? running[0] : (running.find((pending) => text.includes(pending.requestId)) ?? (running.length === 0 ? recent : undefined));
     owner?.logs.push(text);
   }
 }

@@ -107,10 +107,15 @@ export async function startStand(options: { wllDelayMs?: number; environment?: R
       await Promise.all([dynamoDbProxy.close(), secretsProxy.close()]);
       dynamodb.destroy();
       await Promise.all([wll.close(), secrets.close()]);
-      const leaks = started.flatMap((c) => leakedIn(c.outputText()).map((leak) => `${c.label}: ${leak}`));
-      if (leaks.length > 0) throw new Error(`A client secret or token appeared in a container's output: ${leaks.join(', ')}`);
+      assertNoLeaks(started);
     },
   };
+}
+
+/** Fails if any container printed a registered client secret or token (named by fingerprint only). */
+export function assertNoLeaks(containers: readonly LambdaContainer[]): void {
+  const leaks = containers.flatMap((c) => leakedIn(c.outputText()).map((leak) => `${c.label}: ${leak}`));
+  if (leaks.length > 0) throw new Error(`A client secret or token appeared in a container's output: ${leaks.join(', ')}`);
 }
 
 /** The access token of a successful direct invocation. */
