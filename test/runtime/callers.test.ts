@@ -34,8 +34,13 @@ test('after a 401, 100 invocations over 5 containers reach WLL and Secrets Manag
   expect(results.filter((r) => !(r.ok === false && r.errorType === 'CredentialsError'))).toEqual([]);
   // At most one issuer request per container (the first one learns of the rejection),
   // and at most a first read and one re-read of the secret per container.
-  expect(stand.wll.requests).toBeLessThanOrEqual(5);
-  expect(stand.secrets.readsOf(stand.secretName)).toBeLessThanOrEqual(10);
+  const wllRequests = stand.wll.requests;
+  const secretReads = stand.secrets.readsOf(stand.secretName);
+  // Each bound shows `true` when met, the count when not.
+  expect({ wllRequestsAtMost5: wllRequests <= 5 || wllRequests, secretReadsAtMost10: secretReads <= 10 || secretReads }).toEqual({
+    wllRequestsAtMost5: true,
+    secretReadsAtMost10: true,
+  });
 
   // The operator puts the new credentials: the remembered rejection was of the old ones.
   stand.putCredentials(rotated);

@@ -1,5 +1,6 @@
 import { DynamoDbErrors } from '../support/runtime/fault-proxy';
-import { failures, outcome, startStand, tokenOf, type RuntimeStand } from '../support/runtime/stand';
+import type { InvocationResult, LambdaContainer } from '../support/runtime/lambda-container';
+import { failures, outcome, sleep, startStand, tokenOf, type RuntimeStand } from '../support/runtime/stand';
 
 /**
  * DynamoDB is a cache (CONTRACT section 3): when it fails, callers still get tokens,
@@ -72,17 +73,30 @@ test('an answer with an absurd expires_in (1e13 s) is an IssuerError and never p
   stand.wll.expiresInOverride = 1e13;
 
   const absurd = await first!.invoke({});
-  expect(outcome(absurd)).toMatchObject({ ok: false, errorType: 'IssuerError' });
 
-  // The issuer is sane again: every container gets a token with a real lifetime.
+  // The issuer is sane again: every container gets a token with a real lifetime, at
+  // the latest once a short shared back-off after the invalid answer is over (a poisoned
+  // item would fail them until someone deleted it).
   stand.wll.omitJwtExp = false;
   stand.wll.expiresInOverride = undefined;
-  const afterwards = await Promise.all([second!.invoke({}), first!.invoke({})]);
-  expect(failures(afterwards)).toEqual([]);
-  for (const result of afterwards) expect(result).toMatchObject({ ok: true, result: { expiresIn: expect.any(Number) } });
-  for (const result of afterwards) expect(result.ok && (result.result as { expiresIn: number }).expiresIn).toBeLessThanOrEqual(86_400);
+  const afterwards = await Promise.all([untilOk(second!, 15_000), untilOk(first!, 15_000)]);
 
   const limit = Date.now() / 1000 + 31 * 86_400;
-  const absurdItems = (await stand.tableItems()).filter((item) => Number(item.expiresAt?.N ?? 0) > limit);
-  expect(absurdItems).toHaveLength(0);
+  const items = await stand.tableItems();
+  expect({
+    absurdAnswer: outcome(absurd).errorType,
+    afterwards: afterwards.map((r) => (r.ok ? 'ok' : r.errorType)),
+    longestLifetimeServed: Math.max(...afterwards.map((r) => (r.ok ? (r.result as { expiresIn: number }).expiresIn : 0))) <= 86_400,
+    absurdItemsInTable: items.filter((item) => Number(item.expiresAt?.N ?? 0) > limit).length,
+  }).toEqual({ absurdAnswer: 'IssuerError', afterwards: ['ok', 'ok'], longestLifetimeServed: true, absurdItemsInTable: 0 });
 });
+
+/** Invokes every second until an invocation succeeds or `withinMs` has passed; the last result. */
+async function untilOk(container: LambdaContainer, withinMs: number): Promise<InvocationResult> {
+  const giveUpAt = Date.now() + withinMs;
+  for (;;) {
+    const result = await container.invoke({});
+    if (result.ok || Date.now() > giveUpAt) return result;
+    await sleep(1_000);
+  }
+}
