@@ -97,6 +97,7 @@ test('the issuer hangs, then fails, while a servable token exists: nobody waits 
   for (const result of [...whileHanging, ...whileFailing]) {
     expect(failures([result])).toEqual([]);
     expect(tokenOf(result)).toBe(token);
-    expect(result.durationMs).toBeLessThan(3_500);
+    // 3 s, plus the runtime's own overhead around the handler.
+    expect(result.durationMs).toBeLessThan(4_000);
   }
 });
