@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { FunctionAsset } from './function-asset';
+import { lambdaEnvironment } from './lambda-environment';
 import { newRequestId, RuntimeApiServer, type RuntimeAnswer } from './runtime-api';
 import { runtimeToolchain, type RuntimeToolchain } from './toolchain';
 
@@ -225,7 +224,15 @@ export class LambdaContainer {
   private spawnRuntime(): void {
     const { asset } = this.options;
     const args = ['--expose-gc', '--max-http-header-size=81920', `--max-old-space-size=${Math.floor(asset.memorySize * 0.9)}`, this.toolchain.ricEntry];
-    const child = spawn(this.toolchain.node, args, { cwd: asset.dir, env: this.environment(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = lambdaEnvironment({
+      asset,
+      toolchain: this.toolchain,
+      runtimeApi: this.api.address,
+      functionName: this.functionName,
+      maxConcurrency: this.maxConcurrency,
+      overrides: this.options.environment,
+    });
+    const child = spawn(this.toolchain.node, args, { cwd: asset.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);
     const runtime: RuntimeProcess = { child, startedAt: Date.now(), ready: false };
     this.runtime = runtime;
@@ -242,48 +249,6 @@ export class LambdaContainer {
       this.failQueued({ errorType: 'Sandbox.Timedout', errorMessage: `INIT_REPORT Init Duration: ${initTimeoutMs} ms Phase: init Status: timeout (${seconds} s)` });
       this.endRuntime('Sandbox.Timedout', 'init timed out');
     }, initTimeoutMs);
-  }
-
-  /** The environment Lambda gives the runtime, then the function's own, then the test's. */
-  private environment(): NodeJS.ProcessEnv {
-    const { asset } = this.options;
-    const env: NodeJS.ProcessEnv = {
-      PATH: `${dirname(this.toolchain.node)}:/usr/local/bin:/usr/bin:/bin`,
-      LANG: 'en_US.UTF-8',
-      TZ: ':UTC',
-      LAMBDA_TASK_ROOT: asset.dir,
-      LAMBDA_RUNTIME_DIR: dirname(this.toolchain.ricEntry),
-      NODE_PATH: asset.dir,
-      _HANDLER: asset.handler,
-      AWS_LAMBDA_RUNTIME_API: this.api.address,
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-      AWS_LAMBDA_FUNCTION_NAME: this.functionName,
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(asset.memorySize),
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${this.functionName}`,
-      AWS_LAMBDA_LOG_STREAM_NAME: `2026/01/01/[$LATEST]${randomBytes(16).toString('hex')}`,
-      AWS_LAMBDA_INITIALIZATION_TYPE: this.maxConcurrency > 1 ? 'lambda-managed-instances' : 'on-demand',
-      AWS_REGION: 'eu-west-1',
-      AWS_DEFAULT_REGION: 'eu-west-1',
-      // The execution role's temporary credentials, as Lambda sets them (dummies: only loopback is reached).
-      AWS_ACCESS_KEY_ID: 'ASIARUNTIMETIERLOCAL',
-      AWS_SECRET_ACCESS_KEY: 'runtimeTierLocalSecretAccessKey',
-      AWS_SESSION_TOKEN: 'runtimeTierLocalSessionToken',
-      // Nothing of this machine's AWS configuration reaches the function.
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      ...asset.environment,
-    };
-    if (this.maxConcurrency > 1) {
-      env.AWS_LAMBDA_MAX_CONCURRENCY = String(this.maxConcurrency);
-      env.AWS_LAMBDA_NODEJS_WORKER_COUNT = '1';
-    }
-    for (const [name, value] of Object.entries(this.options.environment ?? {})) {
-      if (value === undefined) delete env[name];
-      else env[name] = value;
-    }
-    return env;
   }
 
   private onNextRequested(): void {
