@@ -35,6 +35,8 @@ export interface IssuedRecord {
   readonly accessToken: string;
   readonly clientId: string;
   readonly audience: string;
+  /** When it was issued (epoch ms). */
+  readonly at: number;
 }
 
 export class WllStandIn {
@@ -56,6 +58,10 @@ export class WllStandIn {
   quota?: { perHour: number; perDay: number; rateLimit: number };
   /** Extra headers on every answer (broken or unusual quota headers). */
   extraHeaders: Record<string, string> = {};
+  /** What `expires_in` says, when it should differ from the JWT's lifetime (`lifetimeSeconds`). */
+  expiresInOverride?: number;
+  /** Answer every request with this (after `delayMs`) until cleared; the queue of `enqueue` comes first. */
+  always?: ScriptedAnswer;
   private readonly script: ScriptedAnswer[] = [];
   private readonly hanging = new Set<ServerResponse>();
   private clients: StandInClient[];
@@ -109,7 +115,7 @@ export class WllStandIn {
     });
     const body = await readBody(req);
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    const scripted = this.script.shift();
+    const scripted = this.script.shift() ?? this.always;
     if (scripted) return this.answerScripted(res, scripted);
     if (req.method !== 'POST' || req.url !== path) return json(res, 404, { error: 'not_found', error_description: 'Not Found' });
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
@@ -140,9 +146,9 @@ export class WllStandIn {
       return json(res, 429, { error: 'too_many_requests', error_description: 'Quota exceeded for client' });
     }
     const accessToken = this.mint(client.clientId, grant.audience);
-    this.issued.push({ accessToken, clientId: client.clientId, audience: grant.audience });
+    this.issued.push({ accessToken, clientId: client.clientId, audience: grant.audience, at: Date.now() });
     const answer: Record<string, unknown> = { access_token: accessToken, token_type: 'Bearer', scope: 'admin' };
-    if (!this.omitExpiresIn) answer.expires_in = this.lifetimeSeconds;
+    if (!this.omitExpiresIn) answer.expires_in = this.expiresInOverride ?? this.lifetimeSeconds;
     return json(res, 200, answer, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
   }
 
