@@ -23,6 +23,8 @@ export const DEFAULT_LEASE_SECONDS = 15;
 export const MIN_LEASE_SECONDS = 12;
 export const MAX_LEASE_SECONDS = 20;
 export const DEFAULT_REFRESH_AHEAD_RATIO = 0.25;
+/** CONTRACT section 2: a container keeps the secret in memory for at most 5 minutes. */
+export const MAX_CREDENTIALS_AGE_SECONDS = 300;
 export const MAX_REFRESH_AHEAD_RATIO = 0.9;
 
 /** The function's settings (CONTRACT.md section 1), parsed once per container. */
@@ -38,6 +40,8 @@ export interface Config {
   readonly leaseSeconds: number;
   /** Share of a token's lifetime, at its end, in which it is refreshed ahead; 0 turns that off. */
   readonly refreshAheadRatio: number;
+  /** How long a container keeps the secret before reading it again (CONTRACT section 2: at most 5 minutes). */
+  readonly credentialsMaxAgeSeconds: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -59,6 +63,7 @@ export function loadConfig(env: Env): Config {
     refreshMarginSeconds: parseWholeSeconds(env, 'TOKEN_REFRESH_MARGIN_SECONDS', DEFAULT_REFRESH_MARGIN_SECONDS, MAX_REFRESH_MARGIN_SECONDS),
     leaseSeconds: parseLeaseSeconds(read(env, 'TOKEN_LEASE_SECONDS')),
     refreshAheadRatio: parseRatio(read(env, 'TOKEN_REFRESH_AHEAD_RATIO')),
+    credentialsMaxAgeSeconds: parseCredentialsMaxAge(read(env, 'CREDENTIALS_MAX_AGE_SECONDS')),
   };
   return Object.freeze(config);
 }
@@ -135,6 +140,18 @@ function parseLeaseSeconds(value: string | undefined): number {
     throw new ConfigurationError(
       `TOKEN_LEASE_SECONDS is '${clip(value)}': use 0 (no cross-container lease) or a whole number of seconds from ` +
         `${MIN_LEASE_SECONDS} (the issuer's 12 s budget) to ${MAX_LEASE_SECONDS} (the function's timeout); default ${DEFAULT_LEASE_SECONDS}.`,
+    );
+  }
+  return seconds;
+}
+
+function parseCredentialsMaxAge(value: string | undefined): number {
+  if (value === undefined) return MAX_CREDENTIALS_AGE_SECONDS;
+  const seconds = /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+  if (!(seconds >= 1 && seconds <= MAX_CREDENTIALS_AGE_SECONDS)) {
+    throw new ConfigurationError(
+      `CREDENTIALS_MAX_AGE_SECONDS is '${clip(value)}': use a whole number of seconds from 1 to ${MAX_CREDENTIALS_AGE_SECONDS} ` +
+        `(default ${MAX_CREDENTIALS_AGE_SECONDS}: a container keeps the secret at most 5 minutes).`,
     );
   }
   return seconds;

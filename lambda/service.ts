@@ -37,6 +37,7 @@ export function createTokenService(config: Config, telemetry: Telemetry): TokenS
   );
   const credentials = new SecretsManagerCredentials(config.credentialsSecretId, {
     client: new SecretsManagerClient(SDK_CLIENT_OPTIONS),
+    maxAgeMs: config.credentialsMaxAgeSeconds * 1000,
     onReadFailure: secretUnavailable(telemetry),
   });
   return new TokenService(config, credentials, protocol);

@@ -26,6 +26,7 @@ test('defaults: EU endpoint, wlloyalty.net alone, a 300 s margin', () => {
     refreshMarginSeconds: 300,
     leaseSeconds: 15,
     refreshAheadRatio: 0.25,
+    credentialsMaxAgeSeconds: 300,
   });
   expect(Object.isFrozen(config)).toBe(true);
   expect(Object.isFrozen(config.allowedAudiences)).toBe(true);
@@ -75,6 +76,8 @@ test.each([
   [{ TOKEN_LEASE_SECONDS: '21' }, /TOKEN_LEASE_SECONDS is '21': use 0 \(no cross-container lease\) or a whole number of seconds from 12 .* to 20/],
   [{ TOKEN_LEASE_SECONDS: '11' }, /TOKEN_LEASE_SECONDS is '11': use 0 .* from 12 \(the issuer's 12 s budget\)/],
   [{ TOKEN_LEASE_SECONDS: '1' }, /TOKEN_LEASE_SECONDS is '1'/],
+  [{ CREDENTIALS_MAX_AGE_SECONDS: '301' }, /CREDENTIALS_MAX_AGE_SECONDS is '301': use a whole number of seconds from 1 to 300/],
+  [{ CREDENTIALS_MAX_AGE_SECONDS: '0' }, /CREDENTIALS_MAX_AGE_SECONDS is '0'/],
   [{ TOKEN_REFRESH_AHEAD_RATIO: '1' }, /TOKEN_REFRESH_AHEAD_RATIO is '1': use a share of the token lifetime from 0 \(off\) to 0.9/],
   [{ TOKEN_REFRESH_AHEAD_RATIO: 'quarter' }, /TOKEN_REFRESH_AHEAD_RATIO/],
 ])('%o fails with a message naming the variable', (override, message) => {
@@ -89,8 +92,10 @@ test('margin, lease, refresh-ahead share and table ARN are accepted', () => {
     TOKEN_REFRESH_MARGIN_SECONDS: '0',
     TOKEN_LEASE_SECONDS: '0',
     TOKEN_REFRESH_AHEAD_RATIO: '.5',
+    CREDENTIALS_MAX_AGE_SECONDS: '30',
     TOKEN_TABLE_NAME: 'arn:aws:dynamodb:eu-west-1:123456789012:table/wll-tokens',
   });
+  expect(config.credentialsMaxAgeSeconds).toBe(30);
   expect(config.refreshMarginSeconds).toBe(0);
   expect(config.leaseSeconds).toBe(0);
   expect(config.refreshAheadRatio).toBe(0.5);
