@@ -40,11 +40,24 @@ export function newClient(audiences: readonly string[] = AUDIENCES): StandInClie
   };
 }
 
-export async function startHarness(options: { delayMs?: number } = {}): Promise<Harness> {
+/** The stand-ins every tier starts for a function: WLL, Secrets Manager holding fresh credentials, a new table. */
+export interface StandIns {
+  readonly client: StandInClient;
+  readonly wll: WllStandIn;
+  readonly secrets: SecretsManagerStandIn;
+  readonly dynamodb: DynamoDBClient;
+  readonly tableName: string;
+  readonly secretName: string;
+  putCredentials(client: Pick<StandInClient, 'clientId' | 'clientSecret'>): void;
+  /** The function settings of CONTRACT section 1 that point at these stand-ins. */
+  readonly functionEnv: Record<string, string>;
+}
+
+export async function startStandIns(options: { wllDelayMs?: number } = {}): Promise<StandIns> {
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
-  if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run integration tests through jest (its global setup starts DynamoDB Local).');
+  if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run these tests through jest (its global setup starts DynamoDB Local).');
   const client = newClient();
-  const wll = await WllStandIn.start({ clients: [client], delayMs: options.delayMs });
+  const wll = await WllStandIn.start({ clients: [client], delayMs: options.wllDelayMs });
   const secrets = await SecretsManagerStandIn.start();
   const dynamodb = localDynamoDbClient(endpoint);
   const tableName = `tokens-${randomUUID()}`;
@@ -53,17 +66,24 @@ export async function startHarness(options: { delayMs?: number } = {}): Promise<
   const putCredentials = (c: Pick<StandInClient, 'clientId' | 'clientSecret'>) =>
     secrets.putSecretString(secretName, JSON.stringify({ client_id: c.clientId, client_secret: c.clientSecret }));
   putCredentials(client);
-
-  const env: Record<string, string> = {
+  const functionEnv = {
     CREDENTIALS_SECRET_ID: secretName,
     TOKEN_TABLE_NAME: tableName,
     WLL_TOKEN_URL: wll.url,
     WLL_AUDIENCE: 'wlloyalty.net',
     WLL_ALLOWED_AUDIENCES: AUDIENCES.join(','),
+  };
+  return { client, wll, secrets, dynamodb, tableName, secretName, putCredentials, functionEnv };
+}
+
+export async function startHarness(options: { delayMs?: number } = {}): Promise<Harness> {
+  const { client, wll, secrets, dynamodb, tableName, secretName, putCredentials, functionEnv } = await startStandIns({ wllDelayMs: options.delayMs });
+  const env: Record<string, string> = {
+    ...functionEnv,
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
     AWS_SECRET_ACCESS_KEY: 'localTestSecretKey',
-    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: process.env.TEST_DYNAMODB_ENDPOINT!,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     POWERTOOLS_SERVICE_NAME: 'wll-token-vendor-test',
   };

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createTokenTable, localDynamoDbClient } from '../dynamodb-local';
-import { AUDIENCES, newClient } from '../harness';
-import { SecretsManagerStandIn } from '../secrets-manager-stand-in';
+import { startStandIns } from '../harness';
+import type { SecretsManagerStandIn } from '../secrets-manager-stand-in';
 import { leakedIn } from '../sensitive-values';
-import { WllStandIn, type StandInClient } from '../wll-stand-in';
+import type { StandInClient, WllStandIn } from '../wll-stand-in';
 import { FaultProxy } from './fault-proxy';
 import type { FunctionAsset } from './function-asset';
 import { LambdaContainer, type InvocationResult, type LambdaContainerOptions } from './lambda-container';
@@ -50,27 +48,11 @@ export function functionAsset(): FunctionAsset {
 
 export async function startStand(options: { wllDelayMs?: number; environment?: Record<string, string> } = {}): Promise<RuntimeStand> {
   const asset = functionAsset();
-  const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
-  if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the runtime tier through jest (its global setup starts DynamoDB Local).');
-  const client = newClient();
-  const wll = await WllStandIn.start({ clients: [client], delayMs: options.wllDelayMs });
-  const secrets = await SecretsManagerStandIn.start();
-  const dynamoDbProxy = await FaultProxy.start(endpoint);
+  const { client, wll, secrets, dynamodb, tableName, secretName, putCredentials, functionEnv } = await startStandIns(options);
+  const dynamoDbProxy = await FaultProxy.start(process.env.TEST_DYNAMODB_ENDPOINT!);
   const secretsProxy = await FaultProxy.start(secrets.endpoint);
-  const dynamodb = localDynamoDbClient(endpoint);
-  const tableName = `tokens-${randomUUID()}`;
-  await createTokenTable(dynamodb, tableName);
-  const secretName = `wll/credentials-${randomUUID().slice(0, 8)}`;
-  const putCredentials = (c: Pick<StandInClient, 'clientId' | 'clientSecret'>) =>
-    secrets.putSecretString(secretName, JSON.stringify({ client_id: c.clientId, client_secret: c.clientSecret }));
-  putCredentials(client);
-
   const env: Record<string, string> = {
-    CREDENTIALS_SECRET_ID: secretName,
-    TOKEN_TABLE_NAME: tableName,
-    WLL_TOKEN_URL: wll.url,
-    WLL_AUDIENCE: 'wlloyalty.net',
-    WLL_ALLOWED_AUDIENCES: AUDIENCES.join(','),
+    ...functionEnv,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoDbProxy.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsProxy.endpoint,
     ...options.environment,
