@@ -94,6 +94,8 @@ interface Obtain {
 export class TokenProtocol {
   private readonly memory = new Map<string, IssuedToken>();
   private readonly flights = new Map<string, Promise<Served>>();
+  /** This container's issuer request per key, if one is running. */
+  private readonly issuing = new Map<string, Promise<IssuedToken>>();
   private readonly schedule: RefreshSchedule;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -266,7 +268,15 @@ export class TokenProtocol {
 
   /** One issuer request (with its own retries), stored and counted. */
   private async mint(k: TokenKey, request: Obtain, issuerBy: Deadline): Promise<Served> {
-    const issued = await this.deps.issuer.issue({ credentials: k.credentials, audience: k.audience, deadlineMs: issuerBy });
+    // Another flight of this container may be asking already (without the table there is no
+    // lease to say so): its token, if it suits, saves a request.
+    const theirs = await this.issuing.get(k.key)?.catch(() => undefined);
+    if (theirs && request.acceptable(theirs)) return { token: theirs, source: 'memory', waitedMs: 0 };
+    const issuing = this.deps.issuer.issue({ credentials: k.credentials, audience: k.audience, deadlineMs: issuerBy });
+    this.issuing.set(k.key, issuing);
+    const issued = await issuing.finally(() => {
+      if (this.issuing.get(k.key) === issuing) this.issuing.delete(k.key);
+    });
     this.assertServable(issued);
     // Storing and counting get the caller's whole deadline: a token paid for is never thrown away.
     const kept = await this.deps.cache.write({ key: k.key, token: issued, audience: k.audience, seal: k.seal, replaces: request.replaces }, request.deadline);

@@ -107,6 +107,20 @@ describe('single flight in a container holds without the table', () => {
     expect(new Set(served.map((s) => s.token.accessToken)).size).toBe(1);
   });
 
+  test('a forced refresh and plain calls at once, without the table, share one issuer request', async () => {
+    const { protocol } = world.container({ client: await closedPortClient() });
+    world.issuer.enqueue({ delayMs: 200 });
+
+    const served = await Promise.all([
+      protocol.serve(world.key(), world.deadline(), world.now()),
+      protocol.forceRefresh(world.key(), undefined, world.deadline()),
+      protocol.serve(world.key(), world.deadline(), world.now()),
+    ]);
+
+    expect(world.issuer.requests).toHaveLength(1);
+    expect(new Set(served.map((s) => s.token.accessToken)).size).toBe(1);
+  });
+
   test('every DynamoDB call throttled: 3 containers x 5 concurrent calls make one request per container', async () => {
     const containers = [1, 2, 3].map(() => world.container({ client: throttling('all') }));
 
