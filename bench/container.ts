@@ -1,9 +1,11 @@
 /**
  * One benchmark "container": a process that loads the bundled handler once, as a Lambda
- * container does, and runs the invocations the orchestrator asks for. It reads its own
- * log lines to learn how long each answer waited for another container's lease.
+ * container does, and runs the invocations the orchestrator asks for: many at once
+ * (`burst`, `steady`), or one at a time (`invoke`), after which the orchestrator may
+ * freeze the whole process as Lambda does. It reads its own log lines to learn how long
+ * each answer waited for another container's lease.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { concurrentInvocationScope, type InvocationScope } from '../scripts/local/invocation-scope';
 import type { ContainerCommand, ContainerReply, InvocationRecord, Source } from './protocol';
@@ -19,7 +21,7 @@ process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
   return process.env.BENCH_SHOW_LOGS === '1' ? (write as (...args: unknown[]) => boolean)(chunk, ...rest) : true;
 };
 
-type Handler = (event: unknown, context: Context) => Promise<{ source?: Source }>;
+type Handler = (event: unknown, context: Context) => Promise<{ source?: Source; accessToken?: string }>;
 let handler: Handler;
 let inScope: InvocationScope;
 
@@ -40,7 +42,9 @@ async function invoke(): Promise<InvocationRecord> {
     const result = await inScope(requestId, () => handler({}, context(requestId)));
     const latencyMs = performance.now() - started;
     const waited = (waitedByRequest.get(requestId) ?? 0) > 0;
-    return { ok: true, source: waited ? 'waited' : (result.source ?? 'unknown'), latencyMs, startedAt, endedAt: Date.now() };
+    waitedByRequest.delete(requestId);
+    const tokenSha256 = result.accessToken === undefined ? undefined : createHash('sha256').update(result.accessToken).digest('hex');
+    return { ok: true, source: waited ? 'waited' : (result.source ?? 'unknown'), latencyMs, startedAt, endedAt: Date.now(), tokenSha256 };
   } catch (error) {
     const { name } = error as Error;
     return { ok: false, source: 'error', error: name, latencyMs: performance.now() - started, startedAt, endedAt: Date.now() };
@@ -69,6 +73,10 @@ async function load(): Promise<void> {
 }
 
 process.on('message', (command: ContainerCommand) => {
+  if (command.type === 'invoke') {
+    void invoke().then((record) => process.send?.({ type: 'answer', record } satisfies ContainerReply));
+    return;
+  }
   const run =
     command.type === 'burst'
       ? Promise.all(Array.from({ length: command.calls }, invoke))

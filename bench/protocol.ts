@@ -1,8 +1,12 @@
 /** Messages between the benchmark orchestrator and its container processes. */
 
 export type ContainerCommand =
+  /** `calls` invocations at once in one process (as on Lambda Managed Instances). */
   | { readonly type: 'burst'; readonly calls: number }
-  | { readonly type: 'steady'; readonly durationMs: number; readonly concurrency: number; readonly intervalMs: number };
+  /** `concurrency` loops in one process, each invoking every `intervalMs` for `durationMs`. */
+  | { readonly type: 'steady'; readonly durationMs: number; readonly concurrency: number; readonly intervalMs: number }
+  /** One invocation, as standard Lambda hands them out: the orchestrator may freeze the process after it. */
+  | { readonly type: 'invoke' };
 
 export type Source = 'memory' | 'cache' | 'issuer' | 'waited' | 'error' | 'unknown';
 
@@ -14,6 +18,11 @@ export interface InvocationRecord {
   readonly latencyMs: number;
   readonly startedAt: number;
   readonly endedAt: number;
+  /** Hex SHA-256 of the token answered (never the token itself), to tell served tokens from wasted ones. */
+  readonly tokenSha256?: string;
 }
 
-export type ContainerReply = { readonly type: 'ready' } | { readonly type: 'done'; readonly records: InvocationRecord[] };
+export type ContainerReply =
+  | { readonly type: 'ready' }
+  | { readonly type: 'done'; readonly records: InvocationRecord[] }
+  | { readonly type: 'answer'; readonly record: InvocationRecord };
