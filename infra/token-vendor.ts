@@ -4,7 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -117,7 +117,7 @@ export class TokenVendor extends Construct {
   /** The secret holding the WLL client credentials. */
   readonly secret: secretsmanager.ISecret;
   /** The token function (direct invocation and API Gateway proxy). */
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   /** The REST API: `GET /token` and `POST /token/refresh`, IAM-authorized. */
   readonly api: apigateway.RestApi;
   /** The alarms on function errors, throttles, issuer failures and cache failures. */
