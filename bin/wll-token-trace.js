@@ -10,7 +10,8 @@
 
 const { existsSync, readFileSync } = require('node:fs');
 const { SourceMap } = require('node:module');
-const { join } = require('node:path');
+const { dirname, isAbsolute, join, relative, resolve, sep } = require('node:path');
+const { fileURLToPath } = require('node:url');
 
 const USAGE = 'Usage: wll-token-trace [--map <index.js.map>] [file]   (reads the trace from stdin without a file)\n';
 
@@ -28,17 +29,25 @@ function main(args) {
   }
   const map = new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')));
   const trace = readFileSync(input ?? 0, 'utf8');
-  process.stdout.write(decode(trace, map));
+  process.stdout.write(decode(trace, map, dirname(mapFile)));
 }
 
 /** Replaces each `index.js:<line>:<column>` (1-based, as V8 prints them) with the original position. */
-function decode(trace, map) {
+function decode(trace, map, mapDir) {
   return trace.replace(/(?:[^\s()"]*\/)?index\.js:(\d+):(\d+)/g, (position, line, column) => {
     const entry = map.findEntry(Number(line) - 1, Number(column) - 1);
     if (!entry || entry.originalSource === undefined) return position;
-    const source = entry.originalSource.replace(/^(?:file:\/\/)?(?:\.\.\/)+/, '');
-    return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    return `${shortName(entry.originalSource, mapDir)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
   });
+}
+
+/** `lambda/config.ts` for this package's sources, `node_modules/...` for a dependency's. */
+function shortName(source, mapDir) {
+  const file = source.startsWith('file://') ? fileURLToPath(source) : isAbsolute(source) ? source : resolve(mapDir, source);
+  const inPackage = relative(join(__dirname, '..'), file);
+  if (!inPackage.startsWith('..')) return inPackage;
+  const dependency = file.lastIndexOf(`${sep}node_modules${sep}`);
+  return dependency >= 0 ? file.slice(dependency + 1) : file;
 }
 
 function fail(message, code) {
