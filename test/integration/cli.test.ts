@@ -222,13 +222,18 @@ describe('the AWS side of the CLI', () => {
       res.end(JSON.stringify({ accessToken: 'local-token', tokenType: 'Bearer', expiresAt: '2030-01-01T00:00:00.000Z', expiresIn: 3600, audience: 'wlloyalty.net', source: 'memory' }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    // A profile whose credential process leaves a mark: the chain would run it.
+    // A profile whose credential process leaves a mark, and instance metadata on the same loopback
+    // server (never the real address): the chain would run the one and ask the other.
     const marker = join(scratch, 'chain-ran');
     const config = join(scratch, 'config');
     writeFileSync(config, `[default]\ncredential_process = ${process.execPath} -e "require('fs').writeFileSync('${marker}', 'ran')"\n`);
     try {
       const { port } = server.address() as AddressInfo;
-      const run = await cli(['--url', `http://127.0.0.1:${port}/`], { AWS_CONFIG_FILE: config, AWS_EC2_METADATA_DISABLED: undefined });
+      const run = await cli(['--url', `http://127.0.0.1:${port}/`], {
+        AWS_CONFIG_FILE: config,
+        AWS_EC2_METADATA_DISABLED: undefined,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}`,
+      });
 
       expect(run).toMatchObject({ code: 0, stdout: 'local-token\n' });
       expect(existsSync(marker)).toBe(false);
