@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import jest from 'eslint-plugin-jest';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'coverage/', '.local/', 'bench/.build/'] },
+  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'coverage/', '.local/', 'bench/.build/', '.runtime/', 'test/package/fixtures/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -33,7 +33,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.ts', 'bench/**/*.ts', 'client/cli.ts'],
+    files: ['scripts/**/*.ts', 'bench/**/*.ts', 'client/cli.ts', 'test/package/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   {

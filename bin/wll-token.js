@@ -21,7 +21,12 @@ function loadCli() {
   }
   const built = join(__dirname, '..', 'dist', 'client', 'cli.js');
   if (existsSync(built)) return require(built);
-  process.stderr.write('wll-token: the CLI is not built: run `npm run build`, or install tsx to run it from source.\n');
+  // A checkout without its devDependencies, or an installed package without its build.
+  process.stderr.write(
+    existsSync(source)
+      ? 'wll-token: this checkout has neither tsx nor a build: run `npm ci` (or `npm run build`) in it.\n'
+      : `wll-token: ${built} is missing: the wll-token-vendor package is incomplete; reinstall it.\n`,
+  );
   process.exit(1);
 }
 

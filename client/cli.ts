@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { oneLine } from './error-mapping';
 import { TokenClientError, type TokenErrorKind } from './errors';
+import { checkedSha256 } from './fingerprint';
 import { createHttpTokenClient } from './http-client';
 import { createTokenClient } from './lambda-client';
-import type { TokenClient } from './token-client';
+import type { RefreshOptions, TokenClient } from './token-client';
+import type { TokenResult } from './token-result';
 
 /** The exit code of each outcome; documented in `--help` and the README. */
 export const EXIT_CODES = {
@@ -18,10 +20,13 @@ export const EXIT_CODES = {
   service_access: 8,
 } as const satisfies Record<TokenErrorKind | 'ok' | 'usage', number>;
 
-export const HELP = `Usage: wll-token (--function <name> | --url <api url>) [--audience <aud>] [--region <region>] [--json | --header]
+export const HELP = `Usage: wll-token (--function <name> | --url <api url>) [--audience <aud>] [--region <region>]
+                 [--refresh [--replacing <sha256> | --replacing -]] [--json | --header]
 
 Prints a WLL admin API token from a deployed WLL token vendor, for scripts:
   TOKEN=$(npx wll-token --url https://abc123.execute-api.eu-west-1.amazonaws.com/prod/)
+After WLL refused that token (HTTP 401), get its replacement:
+  TOKEN=$(printf '%s' "$TOKEN" | npx wll-token --url https://abc123.execute-api.eu-west-1.amazonaws.com/prod/ --refresh --replacing -)
 
 Where the token comes from (give one):
   --function <name>   invoke the vending function (stack output TokenFunctionName or
@@ -31,15 +36,21 @@ Where the token comes from (give one):
 
 Options:
   --audience <aud>    the audience to ask for (default: the service's WLL_AUDIENCE)
-  --region <region>   the AWS region (default: from the API host name, else AWS_REGION or
-                      the AWS config)
+  --region <region>   the AWS region (default: from the API host name or function ARN, else
+                      AWS_REGION, AWS_DEFAULT_REGION or the profile's region in the AWS config)
+  --refresh           ask for a new token (the service's forceRefresh), because WLL refused
+                      the current one; the service mints only if the refused token is still
+                      its current one, else returns its newer token
+  --replacing <arg>   with --refresh: the refused token's SHA-256 (64 hex characters), or -
+                      to read the refused token itself from stdin (never on the command line)
   --json              print the whole result as JSON (accessToken, tokenType, expiresAt,
                       expiresIn, audience, source)
   --header            print the line "Authorization: Bearer <token>"
   -h, --help          print this help
 
 AWS credentials come from the default chain, as for the AWS CLI (environment variables,
-AWS_PROFILE, SSO, container or instance role).
+AWS_PROFILE, SSO, container or instance role). A loopback URL (npm start) is called without
+AWS credentials: it has no IAM.
 
 Exit codes (on failure stdout stays empty and stderr gets one line):
   0  the token, the JSON result or the header line is on stdout
@@ -58,6 +69,8 @@ export interface CliOptions {
   readonly source: { readonly functionName: string } | { readonly url: string };
   readonly audience?: string;
   readonly region?: string;
+  /** Ask for a replacement of a refused token: its fingerprint, `stdin` (the token is piped in), or nothing named. */
+  readonly refresh?: { readonly replacingSha256?: string } | { readonly replacingFromStdin: true };
   readonly output: 'token' | 'json' | 'header';
 }
 
@@ -76,6 +89,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | 'help' {
         url: { type: 'string' },
         audience: { type: 'string' },
         region: { type: 'string' },
+        refresh: { type: 'boolean' },
+        replacing: { type: 'string' },
         json: { type: 'boolean' },
         header: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -98,12 +113,29 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | 'help' {
     throw new UsageError('give either --function <name> or --url <api url>.');
   }
   if (values.json && values.header) throw new UsageError('give --json or --header, not both.');
+  const replacing = given('replacing', values.replacing);
+  if (replacing !== undefined && !values.refresh) throw new UsageError('--replacing goes with --refresh.');
   return {
     source: functionName !== undefined ? { functionName } : { url: url as string },
     audience: given('audience', values.audience),
     region: given('region', values.region),
+    ...(values.refresh ? { refresh: refreshOption(replacing) } : {}),
     output: values.json ? 'json' : values.header ? 'header' : 'token',
   };
+}
+
+function refreshOption(replacing: string | undefined): NonNullable<CliOptions['refresh']> {
+  if (replacing === undefined) return {};
+  if (replacing === '-') return { replacingFromStdin: true };
+  try {
+    return { replacingSha256: checkedSha256(replacing) };
+  } catch {
+    // Never echo the value: it may be the token itself.
+    throw new UsageError(
+      '--replacing takes the refused token\'s SHA-256 (64 hex characters) or - to read the token from stdin; ' +
+        'a token on the command line would be visible to other users of this machine.',
+    );
+  }
 }
 
 const LABELS: Record<TokenErrorKind, string> = {
@@ -119,6 +151,13 @@ const LABELS: Record<TokenErrorKind, string> = {
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** All of stdin, for `--replacing -`. */
+  readonly stdin?: () => Promise<string>;
+  /**
+   * The environment, when it is the process's own: AWS_DEFAULT_REGION is applied to it as the
+   * AWS CLI does (below AWS_REGION, above the config file), which the AWS SDK alone does not.
+   */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** The client factories the CLI uses; tests pass fakes. */
@@ -142,6 +181,7 @@ export async function runCli(
       return EXIT_CODES.ok;
     }
     options = parsed;
+    if (io.env && !io.env.AWS_REGION && io.env.AWS_DEFAULT_REGION) io.env.AWS_REGION = io.env.AWS_DEFAULT_REGION;
     client =
       'url' in options.source
         ? clients.createHttpTokenClient({ url: options.source.url, audience: options.audience, region: options.region })
@@ -151,8 +191,15 @@ export async function runCli(
     io.stderr(`wll-token: ${oneLine((error as Error).message, 300)} (see wll-token --help)\n`);
     return EXIT_CODES.usage;
   }
+  let refresh: RefreshOptions | undefined;
   try {
-    const result = await client.getToken();
+    refresh = options.refresh && (await refreshOptions(options.refresh, io));
+  } catch (error) {
+    io.stderr(`wll-token: ${oneLine((error as Error).message, 300)} (see wll-token --help)\n`);
+    return EXIT_CODES.usage;
+  }
+  try {
+    const result: TokenResult = refresh ? await client.refreshToken(refresh) : await client.getToken();
     if (options.output === 'json') io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     else if (options.output === 'header') io.stdout(`Authorization: Bearer ${result.accessToken}\n`);
     else io.stdout(`${result.accessToken}\n`);
@@ -169,9 +216,30 @@ export async function runCli(
   }
 }
 
+/** What to tell the client about the refused token; a token read from stdin is only ever handed to it. */
+async function refreshOptions(refresh: NonNullable<CliOptions['refresh']>, io: CliIo): Promise<RefreshOptions> {
+  if (!('replacingFromStdin' in refresh)) return refresh;
+  const token = (io.stdin ? await io.stdin() : '').trim();
+  if (token === '' || /\s/.test(token)) {
+    throw new UsageError('--replacing - reads the refused token from stdin: pipe exactly one token, such as printf \'%s\' "$TOKEN" | wll-token ...');
+  }
+  return { replacing: token };
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+  return text;
+}
+
 /** The entry point of bin/wll-token.js. */
 export function main(argv: readonly string[] = process.argv.slice(2)): void {
-  const io: CliIo = { stdout: (text) => void process.stdout.write(text), stderr: (text) => void process.stderr.write(text) };
+  const io: CliIo = {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    stdin: () => readAll(process.stdin),
+    env: process.env,
+  };
   runCli(argv, io).then(
     (code) => {
       process.exitCode = code;

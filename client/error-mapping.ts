@@ -129,14 +129,32 @@ export function errorFromHttpAnswer(status: number, headers: Headers, body: stri
 interface AwsLikeError {
   readonly name?: unknown;
   readonly message?: unknown;
-  readonly code?: unknown;
-  readonly cause?: { readonly code?: unknown };
   readonly $metadata?: { readonly httpStatusCode?: number };
 }
 
 const THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|EC2ThrottledException/;
 const TRANSIENT = /^(ResourceNotReadyException|ResourceConflictException|ServiceException|ServiceUnavailable|InternalFailure)$/;
 const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR_\w+)$/;
+// Certificate failures: the address answered, but not as the host it should be.
+const TLS_CODES = /^(ERR_TLS_\w+|CERT_\w+|UNABLE_TO_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_\w+)$/;
+
+/**
+ * The system error code behind a failed call, wherever the HTTP stack put it: on the error
+ * (the AWS SDK), on its `cause` (fetch: `TypeError: fetch failed`), or on the errors of an
+ * AggregateError (a host with several addresses, all refused). So the same refusal reads the
+ * same through either client.
+ */
+export function networkErrorCode(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== 'object' || error === null || depth > 4) return undefined;
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === 'string' && (NETWORK_CODES.test(code) || TLS_CODES.test(code))) return code;
+  const inner = [cause, ...(Array.isArray(errors) ? (errors as unknown[]) : [])];
+  for (const candidate of inner) {
+    const found = networkErrorCode(candidate, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
 
 /**
  * Why a call could not reach its target: AWS credentials or region missing, access
@@ -147,7 +165,7 @@ export function errorFromCallFailure(error: unknown, target: string, refusalAdvi
   const e = (typeof error === 'object' && error !== null ? error : {}) as AwsLikeError;
   const name = typeof e.name === 'string' ? e.name : 'Error';
   const message = typeof e.message === 'string' ? oneLine(e.message, 300) : '';
-  const code = [e.code, e.cause?.code].find((value): value is string => typeof value === 'string');
+  const code = networkErrorCode(error);
   const status = e.$metadata?.httpStatusCode;
   const details = { status, cause: error };
   if (name === 'CredentialsProviderError') {
@@ -157,12 +175,18 @@ export function errorFromCallFailure(error: unknown, target: string, refusalAdvi
     );
   }
   if (/region is missing/i.test(message)) {
-    return new ServiceAccessError(`No AWS region to call ${target} in: set AWS_REGION or pass the region option.`, details);
+    return new ServiceAccessError(
+      `No AWS region to call ${target} in: pass it (--region for wll-token, the region option for the clients), or set AWS_REGION or a region in the AWS config file.`,
+      details,
+    );
   }
   if (name === 'TimeoutError' || name === 'AbortError') {
     return new ServiceAccessError(`${capitalized(target)} did not answer in time: try again.`, { ...details, retryable: true });
   }
-  if ((code !== undefined && NETWORK_CODES.test(code)) || (name === 'TypeError' && message === 'fetch failed')) {
+  if (code !== undefined && TLS_CODES.test(code)) {
+    return new ServiceAccessError(`Could not reach ${target} securely (${code}): check the address, and the certificate of a custom domain.`, details);
+  }
+  if (code !== undefined || (name === 'TypeError' && message === 'fetch failed')) {
     return new ServiceAccessError(`Could not reach ${target} (${code ?? 'network error'}): check the network and the address.`, {
       ...details,
       retryable: true,

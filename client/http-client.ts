@@ -1,20 +1,13 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { errorFromCallFailure, errorFromHttpAnswer } from './error-mapping';
 import { UnexpectedError } from './errors';
-import { TokenCache } from './token-cache';
+import { isLoopback } from './loopback';
+import { regionFromAwsConfig, sigV4Signer, type AwsCredentials, type Sign } from './sigv4-signer';
+import { TokenCache, type TokenRequest } from './token-cache';
 import type { TokenClient } from './token-client';
 import { parseTokenResult, type TokenResult } from './token-result';
 
-/** AWS credentials, as the AWS SDK's credential providers give them. */
-export interface AwsCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-  readonly expiration?: Date;
-}
+export type { AwsCredentials } from './sigv4-signer';
 
 export interface HttpTokenClientOptions {
   /**
@@ -26,12 +19,13 @@ export interface HttpTokenClientOptions {
   readonly audience?: string;
   /**
    * The region to sign for.
-   * @default the region in an `execute-api` host name, else `AWS_REGION`
+   * @default the region in an `execute-api` host name, else the AWS SDK's: `AWS_REGION`, else the profile's region in the AWS config file
    */
   readonly region?: string;
   /**
    * Credentials, or a provider of them.
-   * @default the AWS SDK's default chain (`defaultProvider()`); for a loopback URL, placeholders when it finds none
+   * @default the AWS SDK's default chain (`defaultProvider()`), except for a loopback URL: requests to a local
+   * server (`npm start`, which has no IAM) are not signed, and no credentials are looked for
    */
   readonly credentials?: AwsCredentials | (() => Promise<AwsCredentials>);
   /** Each request is abandoned after this long. @default 30000 (API Gateway itself gives up at 29 s) */
@@ -51,7 +45,8 @@ const CALL_ADVICE = 'check the AWS credentials and that this principal may call 
  * A token client for scripts and services outside the function's account or VPC:
  * `GET {url}/token` signed with SigV4 (service `execute-api`, `AWS_IAM` authorization,
  * CONTRACT section 5), with the same in-memory token, shared requests and typed
- * errors as `createTokenClient`.
+ * errors as `createTokenClient`. A loopback URL (`npm start`) is called unsigned unless
+ * `credentials` are given.
  */
 export function createHttpTokenClient(options: HttpTokenClientOptions): TokenClient {
   const { audience } = options;
@@ -59,48 +54,31 @@ export function createHttpTokenClient(options: HttpTokenClientOptions): TokenCli
     throw new TypeError('audience must be a non-empty string, such as "wlloyalty.net"; leave it out for the default.');
   }
   const base = apiBaseUrl(options.url);
-  const region = options.region ?? regionOfApiHost(base.hostname) ?? process.env.AWS_REGION ?? (isLoopback(base.hostname) ? 'us-east-1' : undefined);
-  if (!region) {
-    throw new TypeError(`Cannot tell the AWS region of ${base.host}: pass the region option (--region), or set AWS_REGION.`);
-  }
-  const signer = new SignatureV4({
-    service: 'execute-api',
-    region,
-    credentials: credentialsProvider(options.credentials, isLoopback(base.hostname)),
-    sha256: Sha256,
-  });
+  const sign = signerFor(base, options);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
-  const call = async (forceRefresh: boolean): Promise<TokenResult> => {
+  const call = async ({ forceRefresh, replacesTokenSha256 }: TokenRequest): Promise<TokenResult> => {
     const url = new URL(forceRefresh ? 'token/refresh' : 'token', base);
-    if (audience !== undefined) url.search = `audience=${escapeUri(audience)}`;
+    const query: Record<string, string> = {};
+    if (audience !== undefined) query.audience = audience;
+    if (forceRefresh && replacesTokenSha256 !== undefined) query.replacesTokenSha256 = replacesTokenSha256;
+    url.search = Object.entries(query)
+      .map(([name, value]) => `${escapeUri(name)}=${escapeUri(value)}`)
+      .join('&');
     const method = forceRefresh ? 'POST' : 'GET';
+    const where = `${url.origin}${url.pathname}`;
     let status: number;
     let headers: Headers;
     let body: string;
     try {
-      const signed = await signer.sign(
-        new HttpRequest({
-          method,
-          protocol: url.protocol,
-          hostname: url.hostname,
-          port: url.port === '' ? undefined : Number(url.port),
-          path: url.pathname,
-          query: audience === undefined ? {} : { audience },
-          headers: { host: url.host },
-        }),
-      );
-      // fetch sets Host itself, from the same URL.
-      const sent: Record<string, string> = { ...signed.headers };
-      delete sent.host;
+      const sent = sign ? await sign({ method, url, query }) : {};
       const response = await fetchImpl(url, { method, headers: sent, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
       ({ status, headers } = response);
       body = await response.text();
     } catch (error) {
-      throw errorFromCallFailure(error, `the token API at ${url.origin}${url.pathname}`, CALL_ADVICE);
+      throw errorFromCallFailure(error, `the token API at ${where}`, CALL_ADVICE);
     }
-    const where = `${url.origin}${url.pathname}`;
     if (status !== 200) throw errorFromHttpAnswer(status, headers, body, where);
     let result: unknown;
     try {
@@ -114,9 +92,24 @@ export function createHttpTokenClient(options: HttpTokenClientOptions): TokenCli
   const cache = new TokenCache(call, options);
   return {
     getToken: () => cache.get(),
-    refreshToken: () => cache.refresh(),
+    refreshToken: (refresh) => cache.refresh(refresh),
     clear: () => cache.clear(),
   };
+}
+
+/**
+ * How requests to `base` are signed: not at all for a loopback host without explicit
+ * credentials (a local server has no IAM, and looking for credentials could wait on instance
+ * metadata for seconds), else SigV4 with the given credentials or the default chain.
+ */
+function signerFor(base: URL, options: HttpTokenClientOptions): Sign | undefined {
+  const given = options.credentials;
+  const loopback = isLoopback(base.hostname);
+  if (loopback && given === undefined) return undefined;
+  const credentials = typeof given === 'function' ? given : given !== undefined ? () => Promise.resolve(given) : defaultProvider();
+  const region =
+    options.region ?? regionOfApiHost(base.hostname) ?? (loopback ? (process.env.AWS_REGION ?? 'us-east-1') : regionFromAwsConfig());
+  return sigV4Signer({ region, credentials });
 }
 
 /**
@@ -146,24 +139,6 @@ export function regionOfApiHost(hostname: string): string | undefined {
   return /\.execute-api\.([a-z0-9-]+)\.(?:vpce\.)?amazonaws\.com(?:\.cn)?$/.exec(hostname.toLowerCase())?.[1];
 }
 
-/**
- * The given credentials, else the default chain. A loopback API (`npm start`) has no
- * IAM: when the chain finds nothing, placeholders sign its requests, so a machine
- * without AWS credentials can still use it.
- */
-function credentialsProvider(given: HttpTokenClientOptions['credentials'], loopback: boolean): () => Promise<AwsCredentials> {
-  if (typeof given === 'function') return given;
-  if (given !== undefined) return () => Promise.resolve(given);
-  const chain = defaultProvider();
-  if (!loopback) return chain;
-  return () => chain().catch(() => LOCAL_PLACEHOLDER_CREDENTIALS);
-}
-
-const LOCAL_PLACEHOLDER_CREDENTIALS: AwsCredentials = { accessKeyId: 'AKIDLOCALPLACEHOLDER', secretAccessKey: 'local-placeholder' };
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
 
 /** RFC 3986 encoding, as SigV4's canonical query uses it, so what is sent is what was signed. */
 function escapeUri(value: string): string {

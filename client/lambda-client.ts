@@ -1,7 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { errorFromCallFailure, errorFromFunctionPayload } from './error-mapping';
 import { UnexpectedError } from './errors';
-import { TokenCache } from './token-cache';
+import { TokenCache, type TokenRequest } from './token-cache';
 import type { TokenClient } from './token-client';
 import { parseTokenResult, type TokenResult } from './token-result';
 
@@ -35,9 +35,9 @@ const INVOKE_ADVICE = 'check the credentials, and that this principal may call l
  * Create it once, outside the handler, so warm invocations reuse the token:
  * ```ts
  * const tokens = createTokenClient({ functionName: process.env.TOKEN_FUNCTION_NAME! });
+ * const wll = createWllFetch({ tokens, apiKey: process.env.WLL_API_KEY, baseUrl: process.env.WLL_API_URL });
  * export const handler = async () => {
- *   const headers = wllAdminHeaders(await tokens.getToken(), process.env.WLL_API_KEY);
- *   // fetch(`https://api.wlloyalty.net/v1/...`, { headers })
+ *   const response = await wll('...'); // Authorization and X-Api-Key set; a refused token is replaced once
  * };
  * ```
  */
@@ -52,8 +52,12 @@ export function createTokenClient(options: LambdaTokenClientOptions): TokenClien
   const client = options.client ?? new LambdaClient({ region: options.region ?? regionOfArn(functionName) });
   const target = `function ${functionName}`;
 
-  const invoke = async (forceRefresh: boolean): Promise<TokenResult> => {
-    const event = { ...(audience === undefined ? {} : { audience }), ...(forceRefresh ? { forceRefresh: true } : {}) };
+  const invoke = async ({ forceRefresh, replacesTokenSha256 }: TokenRequest): Promise<TokenResult> => {
+    const event = {
+      ...(audience === undefined ? {} : { audience }),
+      ...(forceRefresh ? { forceRefresh: true } : {}),
+      ...(forceRefresh && replacesTokenSha256 !== undefined ? { replacesTokenSha256 } : {}),
+    };
     let output;
     try {
       output = await client.send(
@@ -80,7 +84,7 @@ export function createTokenClient(options: LambdaTokenClientOptions): TokenClien
   const cache = new TokenCache(invoke, options);
   return {
     getToken: () => cache.get(),
-    refreshToken: () => cache.refresh(),
+    refreshToken: (refresh) => cache.refresh(refresh),
     clear: () => cache.clear(),
   };
 }

@@ -1,3 +1,5 @@
+import { checkedSha256, tokenSha256 } from './fingerprint';
+import type { RefreshOptions } from './token-client';
 import type { TokenResult } from './token-result';
 
 /** Renew a token this long before it expires, so a caller never holds one about to lapse. */
@@ -10,11 +12,18 @@ export interface TokenCacheOptions {
   readonly now?: () => number;
 }
 
-/** Asks the service for a token; `forceRefresh` asks it to mint a new one. */
-export type FetchToken = (forceRefresh: boolean) => Promise<TokenResult>;
+/** What to ask the service: its token, or (`forceRefresh`) a new one replacing the token with that fingerprint. */
+export interface TokenRequest {
+  readonly forceRefresh: boolean;
+  readonly replacesTokenSha256?: string;
+}
+
+/** Asks the service for a token. */
+export type FetchToken = (request: TokenRequest) => Promise<TokenResult>;
 
 interface Cached {
   readonly result: TokenResult;
+  readonly sha256: string;
   /** Local clock: when the token expires, measured from when it was asked for. */
   readonly expiresAtMs: number;
 }
@@ -51,13 +60,24 @@ export class TokenCache {
   get(): Promise<TokenResult> {
     const cached = this.cached;
     if (cached && this.now() < cached.expiresAtMs - this.marginMs) return Promise.resolve(this.view(cached));
-    return this.pending?.promise ?? this.start(false);
+    return this.pending?.promise ?? this.start({ forceRefresh: false });
   }
 
-  /** Asks the service for a new token (its `forceRefresh`), whatever is cached; concurrent refreshes share one request. */
-  refresh(): Promise<TokenResult> {
+  /**
+   * Asks the service for a new token replacing the refused one (named, else the cached one):
+   * compare-and-refresh. A cached token other than the refused one is already its replacement
+   * and is returned as it is; concurrent refreshes share one request.
+   */
+  async refresh(options: RefreshOptions = {}): Promise<TokenResult> {
+    // Everything up to the request runs synchronously, so concurrent refreshes find each other.
+    const refused = refusedFingerprint(options);
+    const cached = this.cached;
+    if (refused !== undefined && cached && cached.sha256 !== refused && this.now() < cached.expiresAtMs - this.marginMs) {
+      return this.view(cached);
+    }
     if (this.pending?.forced) return this.pending.promise;
-    return this.start(true);
+    const replaces = refused ?? cached?.sha256;
+    return this.start({ forceRefresh: true, ...(replaces === undefined ? {} : { replacesTokenSha256: replaces }) });
   }
 
   /** Forgets the cached token; the next `get` asks the service. */
@@ -66,15 +86,15 @@ export class TokenCache {
     this.generation += 1;
   }
 
-  private start(forced: boolean): Promise<TokenResult> {
+  private start(request: TokenRequest): Promise<TokenResult> {
     const generation = ++this.generation;
     const askedAt = this.now();
-    const promise = this.fetchToken(forced).then((result) => {
-      const entry = { result, expiresAtMs: askedAt + result.expiresIn * 1000 };
+    const promise = this.fetchToken(request).then((result) => {
+      const entry = { result, sha256: tokenSha256(result.accessToken), expiresAtMs: askedAt + result.expiresIn * 1000 };
       if (generation === this.generation) this.cached = entry;
       return this.view(entry);
     });
-    const pending = { promise, forced };
+    const pending = { promise, forced: request.forceRefresh };
     this.pending = pending;
     const settle = () => {
       if (this.pending === pending) this.pending = undefined;
@@ -87,4 +107,11 @@ export class TokenCache {
   private view({ result, expiresAtMs }: Cached): TokenResult {
     return { ...result, expiresIn: Math.max(0, Math.floor((expiresAtMs - this.now()) / 1000)) };
   }
+}
+
+/** The refused token's fingerprint, when the caller named the token or gave its fingerprint. */
+function refusedFingerprint(options: RefreshOptions): string | undefined {
+  if (options.replacingSha256 !== undefined) return checkedSha256(options.replacingSha256);
+  if (options.replacing !== undefined) return tokenSha256(options.replacing);
+  return undefined;
 }

@@ -1,8 +1,25 @@
-import type { TokenResult, TokenSource } from '../lambda/token-result';
 import { UnexpectedError } from './errors';
 
-// The answer's shape is the function's own (CONTRACT section 4): one definition for both sides.
-export type { TokenResult, TokenSource } from '../lambda/token-result';
+/** Where the service's answer came from: its container's memory, its DynamoDB cache, or WLL itself. */
+export type TokenSource = 'memory' | 'cache' | 'issuer';
+
+/**
+ * The service's answer (CONTRACT section 4). Declared here rather than imported from the
+ * function's code, so that the clients' published types stand alone; a type test checks that
+ * both declarations stay the same.
+ */
+export interface TokenResult {
+  /** The WLL admin API token: send it as `Authorization: Bearer <accessToken>`. Never log it. */
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  /** The token's real expiry, ISO 8601. */
+  readonly expiresAt: string;
+  /** Whole seconds left until `expiresAt` (counted down by the clients' memory). */
+  readonly expiresIn: number;
+  /** The audience the token is for, such as `wlloyalty.net`. */
+  readonly audience: string;
+  readonly source: TokenSource;
+}
 
 const SOURCES: readonly string[] = ['memory', 'cache', 'issuer'];
 

@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { CredentialsSecret } from './credentials-secret';
+import { functionCode } from './function-code';
 import { acknowledgeNagFinding } from './nag-acknowledgements';
 import type { FunctionSettings } from './settings';
 
@@ -27,20 +25,11 @@ const TIMEOUT = Duration.seconds(20);
 // The work is I/O bound; 256 MB buys enough CPU for a quick cold start of the bundled SDK.
 const MEMORY_MB = 256;
 /**
- * The handler's TypeScript source, which NodejsFunction bundles: beside this file's folder
- * in a checkout (infra/), two levels up once compiled into the package (dist/infra/).
- */
-const HANDLER_ENTRY = [path.join(__dirname, '..', 'lambda', 'handler.ts'), path.join(__dirname, '..', '..', 'lambda', 'handler.ts')].find(
-  (candidate) => existsSync(candidate),
-);
-
-/**
- * The token function: lambda/handler.ts bundled by the local esbuild, with its own log group and
+ * The token function: the bundled handler (see function-code.ts), with its own log group and
  * a role that may use its log group, table, table key and secret, and nothing else.
  */
-export function createTokenFunction(scope: Construct, options: TokenFunctionOptions): NodejsFunction {
+export function createTokenFunction(scope: Construct, options: TokenFunctionOptions): lambda.Function {
   const { settings, table, credentials } = options;
-  if (HANDLER_ENTRY === undefined) throw new Error(`lambda/handler.ts not found next to ${__dirname}: reinstall the wll-token-vendor package.`);
   const logGroup = new logs.LogGroup(scope, 'FunctionLogs', { retention: options.logRetention });
   // A role of our own: the default one carries AWSLambdaBasicExecutionRole, whose log actions
   // apply to every log group ("*") and include CreateLogGroup, which a precreated group makes moot.
@@ -48,12 +37,12 @@ export function createTokenFunction(scope: Construct, options: TokenFunctionOpti
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: 'WLL token vendor function: its log group, table, table key and credentials secret only',
   });
-  const fn = new NodejsFunction(scope, 'Function', {
+  const fn = new lambda.Function(scope, 'Function', {
     description: 'Vends cached White Label Loyalty admin API tokens',
-    // The lock file and project root are found from the entry: this repository's, or, with the
-    // package installed in another CDK app, that app's (where esbuild and the SDK are installed).
-    entry: HANDLER_ENTRY,
-    handler: 'handler',
+    // The prebuilt bundle of the installed package, or in a checkout the source bundled at synth:
+    // either way minified with the AWS SDK inside, and no source map in the asset.
+    code: functionCode(),
+    handler: 'index.handler',
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: MEMORY_MB,
@@ -69,11 +58,7 @@ export function createTokenFunction(scope: Construct, options: TokenFunctionOpti
       TOKEN_REFRESH_MARGIN_SECONDS: String(settings.refreshMarginSeconds),
       POWERTOOLS_SERVICE_NAME: options.serviceName,
       POWERTOOLS_LOG_LEVEL: 'INFO',
-      NODE_OPTIONS: '--enable-source-maps',
     },
-    // Bundle everything, the AWS SDK included, with the local esbuild: the code runs the SDK
-    // version it was tested with, and synth needs neither Docker nor the network.
-    bundling: { minify: true, sourceMap: true, externalModules: [], forceDockerBundling: false },
   });
 
   // Explicit statements rather than the grant helpers: table.grantReadWriteData() adds batch,
@@ -106,7 +91,7 @@ export function createTokenFunction(scope: Construct, options: TokenFunctionOpti
   return fn;
 }
 
-function acknowledgeFunctionFindings(fn: NodejsFunction): void {
+function acknowledgeFunctionFindings(fn: lambda.Function): void {
   acknowledgeNagFinding(
     fn,
     'Serverless-LambdaDLQ',

@@ -5,7 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -46,7 +46,7 @@ export class TokenVendor extends Construct {
   /** The secret holding the WLL client credentials. */
   readonly secret: secretsmanager.ISecret;
   /** The token function (direct invocation and API Gateway proxy). */
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   /** The REST API: `GET /token` and `POST /token/refresh`, IAM-authorized. */
   readonly api: apigateway.RestApi;
   /** The service name: the `service` dimension of the function's metrics, and its logs' `service`. */

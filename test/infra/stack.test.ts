@@ -1,9 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
-import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { App } from 'aws-cdk-lib';
-import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { TokenVendorStack } from '../../infra/token-vendor-stack';
 import { METRICS_NAMESPACE, MetricName } from '../../lambda/telemetry-names';
 import { PLACEHOLDER_SECRET_TEMPLATE } from '../../lambda/secret-format';
@@ -50,7 +46,6 @@ describe('the function', () => {
           TOKEN_REFRESH_MARGIN_SECONDS: '300',
           POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
           POWERTOOLS_LOG_LEVEL: 'INFO',
-          NODE_OPTIONS: '--enable-source-maps',
         }),
       },
     });
@@ -64,22 +59,7 @@ describe('the function', () => {
     assertTemplate.resourceCountIs('AWS::Logs::LogGroup', 2); // the function's and the API's access logs
     assertTemplate.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
-
-  it('is bundled by esbuild, minified with a source map, with the AWS SDK inside the bundle', () => {
-    const assembly = app.synth();
-    const asset = vendor().function.node.findChild('Code') as Asset;
-    const bundle = path.join(assembly.directory, asset.assetPath);
-    const code = readFileSync(path.join(bundle, 'index.js'), 'utf8');
-    expect(existsSync(path.join(bundle, 'index.js.map'))).toBe(true);
-    expect(code).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
-    // Every package is inside the bundle: what is left to require() is Node's own modules. (The SDK
-    // mentions the optional CRT signer only in the text of an error message.)
-    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!);
-    const external = required.filter((name) => !isBuiltin(name) && name !== '@aws-sdk/signature-v4-crt');
-    expect(external).toEqual([]);
-    // Minified: under one line per kilobyte (esbuild's readable output has one every few dozen bytes).
-    expect(code.split('\n').length).toBeLessThan(code.length / 1000 + 5);
-  });
+  // The code itself (bundle, no source map, only built-ins required): function-code.test.ts.
 });
 
 describe('least privilege', () => {

@@ -1,11 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startLocalApi } from '../../scripts/local/api-server';
 import { freePort } from '../support/dynamodb-local';
 import { newClient, startHarness } from '../support/harness';
 import { LambdaInvokeStandIn } from '../support/lambda-invoke-stand-in';
-import { childEnv, redact, runCli, startLocalService, type CliRun, type LocalService } from '../support/processes';
+import { childEnv, redact, REPO_ROOT, runCli, startLocalService, type CliRun, type LocalService } from '../support/processes';
 import { leakedIn } from '../support/sensitive-values';
 import { expectSameToken } from '../support/token-assertions';
 import { WllStandIn } from '../support/wll-stand-in';
@@ -51,6 +55,20 @@ async function cli(args: string[], env: Record<string, string | undefined> = {})
   const leaks = leakedIn(run.stderr);
   if (leaks.length > 0) throw new Error(`wll-token wrote a secret or token to stderr: ${leaks.join(', ')}`);
   return run;
+}
+
+/** Runs the CLI with `input` on its stdin (runCli gives it none). */
+function cliWithInput(args: string[], input: string, env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'wll-token.js'), ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
 }
 
 /** A failure: the exit code, nothing on stdout, one line on stderr. */
@@ -168,6 +186,93 @@ test('exit 1 (unexpected): something that is not the token vendor answers', asyn
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+});
+
+describe('--refresh', () => {
+  test('--replacing - (the refused token on stdin) gets its replacement; --replacing <sha256> of the replaced token gets the same one', async () => {
+    const audience = ['--audience', 'staging.wlloyalty.net'];
+    const first = await cli(['--url', service.url, ...audience]);
+    const refused = first.stdout.trimEnd();
+
+    const refreshed = await cliWithInput(['--url', service.url, ...audience, '--refresh', '--replacing', '-'], `${refused}\n`);
+    const again = await cli(['--url', service.url, ...audience, '--refresh', '--replacing', createHash('sha256').update(refused).digest('hex')]);
+
+    expect(refreshed).toMatchObject({ code: 0, stderr: '' });
+    expect(leakedIn(refreshed.stderr)).toEqual([]);
+    const replacement = refreshed.stdout.trimEnd();
+    expect(replacement).not.toBe(refused);
+    expectSameToken(replacement, wll.issued[wll.issued.length - 1]?.accessToken);
+    expect(again.code).toBe(0);
+    expectSameToken(again.stdout.trimEnd(), replacement);
+  });
+});
+
+describe('the AWS side of the CLI', () => {
+  let scratch: string;
+  beforeEach(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'wll-cli-'));
+  });
+  afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+
+  test('a loopback URL is called without AWS credentials: no signature, and the credential chain never runs', async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ accessToken: 'local-token', tokenType: 'Bearer', expiresAt: '2030-01-01T00:00:00.000Z', expiresIn: 3600, audience: 'wlloyalty.net', source: 'memory' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // A profile whose credential process leaves a mark, and instance metadata on the same loopback
+    // server (never the real address): the chain would run the one and ask the other.
+    const marker = join(scratch, 'chain-ran');
+    const config = join(scratch, 'config');
+    writeFileSync(config, `[default]\ncredential_process = ${process.execPath} -e "require('fs').writeFileSync('${marker}', 'ran')"\n`);
+    try {
+      const { port } = server.address() as AddressInfo;
+      const run = await cli(['--url', `http://127.0.0.1:${port}/`], {
+        AWS_CONFIG_FILE: config,
+        AWS_EC2_METADATA_DISABLED: undefined,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}`,
+      });
+
+      expect(run).toMatchObject({ code: 0, stdout: 'local-token\n' });
+      expect(existsSync(marker)).toBe(false);
+      expect(seen).toHaveLength(1);
+      expect(Object.keys(seen[0]!).filter((name) => name === 'authorization' || name.startsWith('x-amz-'))).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  test('a custom domain takes the region from AWS_DEFAULT_REGION or the AWS config file; without one, the message names --region', async () => {
+    const url = ['--url', 'https://tokens.invalid/'];
+    const credentials = { AWS_ACCESS_KEY_ID: 'AKIDCLITEST', AWS_SECRET_ACCESS_KEY: 'cli-test-secret-key' };
+    const config = join(scratch, 'config');
+    writeFileSync(config, '[default]\nregion = eu-central-1\n');
+
+    const none = await cli(url, credentials);
+    const fromDefaultRegion = await cli(url, { ...credentials, AWS_DEFAULT_REGION: 'eu-west-2' });
+    const fromConfig = await cli(url, { ...credentials, AWS_CONFIG_FILE: config });
+
+    expectFailure(none, 8, /^wll-token: cannot reach the token service: No AWS region to call the token API at https:\/\/tokens\.invalid\/token in: pass it \(--region for wll-token/);
+    // Signed for that region, then the name does not resolve (.invalid never does).
+    expectFailure(fromDefaultRegion, 8, /Could not reach the token API at https:\/\/tokens\.invalid\/token \((ENOTFOUND|EAI_AGAIN)\)/);
+    expectFailure(fromConfig, 8, /Could not reach the token API at https:\/\/tokens\.invalid\/token \((ENOTFOUND|EAI_AGAIN)\)/);
+  });
+
+  test('a refused connection reads the same through --url and --function', async () => {
+    const port = await freePort();
+    const env = { AWS_ACCESS_KEY_ID: 'AKIDCLITEST', AWS_SECRET_ACCESS_KEY: 'cli-test-secret-key', AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${port}`, AWS_MAX_ATTEMPTS: '1' };
+
+    const viaUrl = await cli(['--url', `http://127.0.0.1:${port}/`], env);
+    const viaFunction = await cli(['--function', 'wll-token-vendor', '--region', 'eu-west-1'], env);
+
+    const said = (run: CliRun) => run.stderr.replace(/Could not reach .* \(/, 'Could not reach <target> (');
+    expectFailure(viaUrl, 8, /\(ECONNREFUSED\): check the network and the address\.\n$/);
+    expectFailure(viaFunction, 8, /\(ECONNREFUSED\): check the network and the address\.\n$/);
+    expect(said(viaUrl)).toBe(said(viaFunction));
+  });
 });
 
 describe('--function, through the Lambda Invoke stand-in', () => {

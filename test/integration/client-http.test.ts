@@ -61,7 +61,9 @@ test('the audience query and POST /token/refresh are signed too; a URL ending in
   expect(api.verdicts.every((v) => v.ok)).toBe(true);
   expect(api.forwarded).toBe(2);
   expect(token.audience).toBe('staging.wlloyalty.net');
-  expectSameToken(refreshed.accessToken, token.accessToken);
+  // The refused token (the one held) was still current: the service minted a new one.
+  expect(h.wll.requests).toBe(2);
+  expectSameToken(refreshed.accessToken, h.wll.issued[1]?.accessToken);
 });
 
 test('temporary credentials sign with their session token', async () => {

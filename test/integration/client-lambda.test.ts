@@ -1,4 +1,5 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { tokenSha256 } from '../../client/fingerprint';
 import { createTokenClient } from '../../client/lambda-client';
 import { BadRequestError, ConfigurationError, CredentialsError, IssuerError, RateLimitedError, ServiceAccessError } from '../../client/errors';
 import { startHarness, type Harness } from '../support/harness';
@@ -58,7 +59,7 @@ test('ten concurrent getToken() calls make one invocation', async () => {
   for (const result of results) expectSameToken(result.accessToken, h.wll.issued[0]?.accessToken);
 });
 
-test('the audience goes in the event; refreshToken asks with forceRefresh', async () => {
+test('the audience goes in the event; refreshToken asks with forceRefresh and the held token\'s fingerprint', async () => {
   const tokens = tokenClient({ audience: 'staging.wlloyalty.net' });
 
   const token = await tokens.getToken();
@@ -66,11 +67,12 @@ test('the audience goes in the event; refreshToken asks with forceRefresh', asyn
 
   expect(lambda.invocations.map((i) => i.event)).toEqual([
     { audience: 'staging.wlloyalty.net' },
-    { audience: 'staging.wlloyalty.net', forceRefresh: true },
+    { audience: 'staging.wlloyalty.net', forceRefresh: true, replacesTokenSha256: tokenSha256(token) },
   ]);
   expect(token.audience).toBe('staging.wlloyalty.net');
-  // The service hands out its current token when it is less than a minute old.
-  expectSameToken(refreshed.accessToken, token.accessToken);
+  // The refused token was still the service's current one: it minted a new one (CONTRACT section 4).
+  expect(h.wll.requests).toBe(2);
+  expectSameToken(refreshed.accessToken, h.wll.issued[1]?.accessToken);
 });
 
 test('a function ARN works as the name', async () => {

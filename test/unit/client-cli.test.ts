@@ -1,4 +1,4 @@
-import { EXIT_CODES, HELP, parseCliArgs, runCli, type CliClients } from '../../client/cli';
+import { EXIT_CODES, HELP, parseCliArgs, runCli, type CliClients, type CliIo } from '../../client/cli';
 import {
   BadRequestError,
   ConfigurationError,
@@ -8,7 +8,7 @@ import {
   ServiceAccessError,
   UnexpectedError,
 } from '../../client/errors';
-import type { TokenClient } from '../../client/token-client';
+import type { RefreshOptions, TokenClient } from '../../client/token-client';
 import type { TokenResult } from '../../client/token-result';
 
 const RESULT: TokenResult = {
@@ -20,25 +20,31 @@ const RESULT: TokenResult = {
   source: 'issuer',
 };
 
-/** Runs the CLI with clients that answer `outcome`, and records how they were made. */
-async function run(argv: string[], outcome: TokenResult | Error = RESULT) {
+/** Runs the CLI with clients that answer `outcome`, and records how they were made and called. */
+async function run(argv: string[], outcome: TokenResult | Error = RESULT, io: Partial<CliIo> = {}) {
   let stdout = '';
   let stderr = '';
   const made: unknown[] = [];
+  const calls: unknown[] = [];
   const fake = (options: unknown): TokenClient => {
     made.push(options);
     const answer = () => (outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome));
-    return { getToken: answer, refreshToken: answer, clear: () => undefined };
+    return {
+      getToken: () => (calls.push('getToken'), answer()),
+      refreshToken: (refresh?: RefreshOptions) => (calls.push({ refreshToken: refresh }), answer()),
+      clear: () => undefined,
+    };
   };
   const clients = { createTokenClient: fake, createHttpTokenClient: fake } as unknown as CliClients;
-  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, clients);
-  return { code, stdout, stderr, made };
+  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), ...io }, clients);
+  return { code, stdout, stderr, made, calls };
 }
 
 test('prints the token, and nothing else', async () => {
   const out = await run(['--url', 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/']);
 
   expect(out).toMatchObject({ code: 0, stdout: 'tok-abc\n', stderr: '' });
+  expect(out.calls).toEqual(['getToken']);
   expect(out.made).toEqual([{ url: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/', audience: undefined, region: undefined }]);
 });
 
@@ -67,6 +73,8 @@ test.each([
   [['--function', 'f', '--verbose'], /Unknown option '--verbose'/],
   [['--function', 'f', 'extra'], /positional argument/],
   [['--function', ' '], /--function is empty/],
+  [['--function', 'f', '--replacing', '-'], /--replacing goes with --refresh/],
+  [['--function', 'f', '--refresh', '--replacing', 'eyJhbGciOiJSUzI1NiJ9.secret-token'], /--replacing takes the refused token's SHA-256 \(64 hex characters\) or - to read the token from stdin/],
 ])('usage error %j: exit 2, one line on stderr', async (argv, message) => {
   const out = await run(argv);
 
@@ -74,6 +82,57 @@ test.each([
   expect(out.stdout).toBe('');
   expect(out.stderr).toMatch(message);
   expect(out.stderr).toMatch(/^wll-token: [^\n]*\(see wll-token --help\)\n$/);
+});
+
+test('a token given to --replacing is never echoed', async () => {
+  const out = await run(['--function', 'f', '--refresh', '--replacing', 'eyJhbGciOiJSUzI1NiJ9.secret-token']);
+
+  expect(out.stderr).not.toContain('secret-token');
+  expect(out.calls).toEqual([]);
+});
+
+describe('--refresh', () => {
+  const sha = 'AB'.repeat(32);
+
+  test('alone asks for a new token without naming one (the CLI holds none)', async () => {
+    const out = await run(['--url', 'http://127.0.0.1:3000/', '--refresh']);
+
+    expect(out).toMatchObject({ code: 0, stdout: 'tok-abc\n' });
+    expect(out.calls).toEqual([{ refreshToken: {} }]);
+  });
+
+  test('--replacing <sha256> names the refused token by its fingerprint (lowercased)', async () => {
+    const out = await run(['--function', 'vendor', '--refresh', '--replacing', sha, '--json']);
+
+    expect(out.code).toBe(0);
+    expect(out.calls).toEqual([{ refreshToken: { replacingSha256: sha.toLowerCase() } }]);
+  });
+
+  test('--replacing - reads the refused token from stdin and hands it to the client only', async () => {
+    const out = await run(['--function', 'vendor', '--refresh', '--replacing', '-'], RESULT, { stdin: () => Promise.resolve('refused-token\n') });
+
+    expect(out.code).toBe(0);
+    expect(out.calls).toEqual([{ refreshToken: { replacing: 'refused-token' } }]);
+  });
+
+  test.each(['', '  \n', 'two tokens'])('--replacing - with stdin %j is a usage error', async (stdin) => {
+    const out = await run(['--function', 'vendor', '--refresh', '--replacing', '-'], RESULT, { stdin: () => Promise.resolve(stdin) });
+
+    expect(out.code).toBe(EXIT_CODES.usage);
+    expect(out.stderr).toMatch(/^wll-token: --replacing - reads the refused token from stdin: pipe exactly one token/);
+    expect(out.calls).toEqual([]);
+  });
+});
+
+test('AWS_DEFAULT_REGION stands in for AWS_REGION, as for the AWS CLI, and never overrides it', async () => {
+  const onlyDefault: NodeJS.ProcessEnv = { AWS_DEFAULT_REGION: 'eu-west-2' };
+  const both: NodeJS.ProcessEnv = { AWS_DEFAULT_REGION: 'eu-west-2', AWS_REGION: 'us-east-1' };
+
+  await run(['--function', 'vendor'], RESULT, { env: onlyDefault });
+  await run(['--function', 'vendor'], RESULT, { env: both });
+
+  expect(onlyDefault.AWS_REGION).toBe('eu-west-2');
+  expect(both.AWS_REGION).toBe('us-east-1');
 });
 
 test('a URL the HTTP client refuses is a usage error', async () => {

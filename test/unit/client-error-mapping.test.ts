@@ -130,13 +130,26 @@ describe('a call that failed before an answer', () => {
 
   test.each([
     ['no AWS credentials', awsError('CredentialsProviderError', 'Could not load credentials from any providers'), /No AWS credentials found/, false],
-    ['no region', new Error('Region is missing'), /No AWS region.*AWS_REGION/, false],
+    ['no region', new Error('Region is missing'), /No AWS region to call function vendor in: pass it \(--region for wll-token, the region option for the clients\), or set AWS_REGION or a region in the AWS config file/, false],
     ['function not found', awsError('ResourceNotFoundException', 'Function not found: arn:aws:lambda:eu-west-1:1:function:vendor', 404), /was not found .*check the name and the region/, false],
     ['access denied', awsError('AccessDeniedException', 'User is not authorized to perform lambda:InvokeFunction', 403), /refused .*grant lambda:InvokeFunction/, false],
     ['throttled', awsError('TooManyRequestsException', 'Rate Exceeded.', 429), /throttling/, true],
     ['the function being updated', awsError('ResourceConflictException', 'The operation cannot be performed at this time.', 409), /try again/, true],
     ['connection refused', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), /Could not reach function vendor \(ECONNREFUSED\)/, true],
     ['fetch failed', Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } }), /\(ENOTFOUND\)/, true],
+    [
+      'fetch failed on every address of the host',
+      new TypeError('fetch failed', { cause: new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:3000'), { code: 'ECONNREFUSED' })]) }),
+      /^Could not reach function vendor \(ECONNREFUSED\): check the network and the address\.$/,
+      true,
+    ],
+    [
+      'a certificate that does not match',
+      new TypeError('fetch failed', { cause: Object.assign(new Error("Hostname/IP does not match certificate's altnames"), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }) }),
+      /^Could not reach function vendor securely \(ERR_TLS_CERT_ALTNAME_INVALID\): check the address, and the certificate of a custom domain\.$/,
+      false,
+    ],
+    ['fetch failed without a code', new TypeError('fetch failed', { cause: new Error('other side closed') }), /\(network error\)/, true],
     ['timeout', Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }), /did not answer in time/, true],
   ])('%s', (_what, error, message, retryable) => {
     const mapped = fail(error);

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { BadRequestError, RateLimitedError, ServiceAccessError, UnexpectedError } from '../../client/errors';
+import { tokenSha256 } from '../../client/fingerprint';
 import { createTokenClient, regionOfArn } from '../../client/lambda-client';
 
 const lambda = mockClient(LambdaClient);
@@ -37,15 +39,20 @@ test('invokes RequestResponse with {} and returns the result', async () => {
   expect(decode(input?.Payload as Uint8Array)).toEqual({});
 });
 
-test('the audience goes in the event, and refreshToken adds forceRefresh', async () => {
+test('the audience goes in the event; refreshToken adds forceRefresh and the fingerprint of the token it replaces', async () => {
   lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode({ ...RESULT, audience: 'staging.wlloyalty.net' }) as never });
   const tokens = client({ audience: 'staging.wlloyalty.net' });
 
-  await tokens.getToken();
+  const held = await tokens.getToken();
   await tokens.refreshToken();
 
   const events = lambda.commandCalls(InvokeCommand).map((call) => decode(call.args[0].input.Payload as Uint8Array));
-  expect(events).toEqual([{ audience: 'staging.wlloyalty.net' }, { audience: 'staging.wlloyalty.net', forceRefresh: true }]);
+  expect(events).toEqual([
+    { audience: 'staging.wlloyalty.net' },
+    { audience: 'staging.wlloyalty.net', forceRefresh: true, replacesTokenSha256: createHash('sha256').update(held.accessToken).digest('hex') },
+  ]);
+  expect(tokenSha256(held)).toMatch(/^[0-9a-f]{64}$/);
+  expect((events[1] as { replacesTokenSha256: string }).replacesTokenSha256).toBe(tokenSha256(held.accessToken));
 });
 
 test('a function error comes back typed', async () => {

@@ -1,7 +1,10 @@
-import { TokenCache, type FetchToken } from '../../client/token-cache';
+import { createHash } from 'node:crypto';
+import { TokenCache, type FetchToken, type TokenRequest } from '../../client/token-cache';
 import type { TokenResult } from '../../client/token-result';
 
 const T0 = Date.parse('2026-11-29T12:00:00Z');
+const PLAIN = { forceRefresh: false };
+const sha256 = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
 function result(accessToken: string, expiresIn = 3600, nowMs = T0): TokenResult {
   return {
@@ -16,9 +19,9 @@ function result(accessToken: string, expiresIn = 3600, nowMs = T0): TokenResult 
 
 /** A fetch whose answers the test hands out one by one. */
 function scriptedFetch() {
-  const calls: { forceRefresh: boolean; resolve: (r: TokenResult) => void; reject: (e: unknown) => void }[] = [];
+  const calls: { request: TokenRequest; resolve: (r: TokenResult) => void; reject: (e: unknown) => void }[] = [];
   const fetch = jest.fn<ReturnType<FetchToken>, Parameters<FetchToken>>(
-    (forceRefresh) => new Promise((resolve, reject) => calls.push({ forceRefresh, resolve, reject })),
+    (request) => new Promise((resolve, reject) => calls.push({ request, resolve, reject })),
   );
   const call = (i: number) => {
     const c = calls[i];
@@ -46,7 +49,7 @@ test('the first get asks the service; later gets use memory, with expiresIn coun
   const second = await cache.get();
 
   expect(fetch).toHaveBeenCalledTimes(1);
-  expect(fetch).toHaveBeenCalledWith(false);
+  expect(fetch).toHaveBeenCalledWith(PLAIN);
   expect(second).toMatchObject({ accessToken: 'token-1', expiresIn: 2600, source: 'issuer' });
 });
 
@@ -143,8 +146,69 @@ test('refresh asks the service to mint a new token; concurrent refreshes share o
     expect.objectContaining({ accessToken: 'token-2' }),
     expect.objectContaining({ accessToken: 'token-1' }),
   ]);
-  expect(fetch.mock.calls).toEqual([[false], [true]]);
+  expect(fetch.mock.calls).toEqual([[PLAIN], [{ forceRefresh: true, replacesTokenSha256: sha256('token-1') }]]);
   await expect(cache.get()).resolves.toMatchObject({ accessToken: 'token-2' });
+});
+
+test('a refresh names the refused token by its fingerprint: the one held, or the one given', async () => {
+  const { fetch, call } = scriptedFetch();
+  const cache = new TokenCache(fetch, { now: clock });
+  const first = cache.get();
+  call(0).resolve(result('token-1'));
+  await first;
+
+  const held = cache.refresh();
+  call(1).resolve(result('token-2'));
+  await held;
+  const named = cache.refresh({ replacing: { accessToken: 'token-2' } });
+  call(2).resolve(result('token-3'));
+  await named;
+  const byFingerprint = cache.refresh({ replacingSha256: sha256('token-3').toUpperCase() });
+  call(3).resolve(result('token-4'));
+  await byFingerprint;
+
+  expect(fetch.mock.calls.slice(1).map(([request]) => request)).toEqual([
+    { forceRefresh: true, replacesTokenSha256: sha256('token-1') },
+    { forceRefresh: true, replacesTokenSha256: sha256('token-2') },
+    { forceRefresh: true, replacesTokenSha256: sha256('token-3') },
+  ]);
+});
+
+test('a refresh of a token already replaced here returns the replacement without asking (compare-and-refresh)', async () => {
+  const { fetch, call } = scriptedFetch();
+  const cache = new TokenCache(fetch, { now: clock });
+  const first = cache.get();
+  call(0).resolve(result('token-1'));
+  await first;
+  const refreshed = cache.refresh({ replacing: 'token-1' });
+  call(1).resolve(result('token-2'));
+  await refreshed;
+
+  // Callers refused with token-1 after the refresh settled: token-2 is already its replacement.
+  const late = await Promise.all([cache.refresh({ replacing: 'token-1' }), cache.refresh({ replacingSha256: sha256('token-1') })]);
+
+  expect(late.map((r) => r.accessToken)).toEqual(['token-2', 'token-2']);
+  expect(fetch).toHaveBeenCalledTimes(2);
+});
+
+test('without a token held or named, a refresh sends no fingerprint (the service applies its 60-second rule)', async () => {
+  const { fetch, call } = scriptedFetch();
+  const cache = new TokenCache(fetch, { now: clock });
+
+  const forced = cache.refresh();
+  call(0).resolve(result('token-1'));
+  await forced;
+
+  expect(fetch.mock.calls).toEqual([[{ forceRefresh: true }]]);
+});
+
+test('a malformed fingerprint is refused before anything is sent', async () => {
+  const { fetch } = scriptedFetch();
+  const cache = new TokenCache(fetch, { now: clock });
+
+  await expect(cache.refresh({ replacingSha256: 'abc' })).rejects.toThrow(/64 characters 0-9 and a-f/);
+  await expect(cache.refresh({ replacing: '' })).rejects.toThrow(TypeError);
+  expect(fetch).not.toHaveBeenCalled();
 });
 
 test('a refresh supersedes a request in flight: the older answer is returned but not kept', async () => {
