@@ -132,8 +132,9 @@ test('createWllFetch: a token another caller already replaced costs no issuer re
   closers.push(() => wll.close());
   const tokens = createHttpTokenClient({ url: one.url });
   const wllFetch = createWllFetch({ tokens, baseUrl: wll.url });
-  await tokens.getToken();
-  await createHttpTokenClient({ url: one.url }).refreshToken();
+  const held = await tokens.getToken();
+  // Another caller, refused with the same token, has it replaced already.
+  await createHttpTokenClient({ url: one.url }).refreshToken({ replacing: held.accessToken });
 
   const response = await wllFetch('members');
 
