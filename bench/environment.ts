@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { bundleFunction } from '../infra/function-code';
 import * as path from 'node:path';
-import { build } from 'esbuild';
 import { tokenSealFor } from '../lambda/token-seal';
 import { createTokenTable, localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from '../test/support/dynamodb-local';
 import { SecretsManagerStandIn } from '../test/support/secrets-manager-stand-in';
@@ -51,7 +50,7 @@ export interface BenchEnvironment {
 export const ISSUER_DELAY_MS = 150;
 
 export async function startEnvironment(): Promise<BenchEnvironment> {
-  const handlerPath = await bundleHandler();
+  const handlerPath = bundleHandler();
   const dynamodb: DynamoDbLocal = await startDynamoDbLocal();
   const client = { clientId: `bench-${randomUUID().slice(0, 8)}`, clientSecret: randomBytes(24).toString('base64url'), audiences: ['wlloyalty.net'] };
   const wll = await WllStandIn.start({ clients: [client], delayMs: ISSUER_DELAY_MS });
@@ -112,20 +111,7 @@ function mintedToken(accessToken: string): MintedToken {
 }
 
 /** Bundles lambda/handler.ts with the options the CDK construct uses (minified, SDK inside). */
-async function bundleHandler(): Promise<string> {
-  const outdir = path.join(__dirname, '.build');
-  mkdirSync(outdir, { recursive: true });
-  const outfile = path.join(outdir, 'handler.js');
-  await build({
-    entryPoints: [path.join(__dirname, '..', 'lambda', 'handler.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    sourcemap: true,
-    logLevel: 'warning',
-  });
-  return outfile;
+/** The handler exactly as the construct deploys it: the same bundling module, the same options. */
+function bundleHandler(): string {
+  return bundleFunction(path.join(__dirname, '.build')).file;
 }
