@@ -1,4 +1,4 @@
-import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { tokenCacheKey } from '../../lambda/cache-key';
 import { tokenSealFor } from '../../lambda/token-seal';
 import { openPerContract } from '../support/contract-seal';
@@ -18,6 +18,13 @@ afterEach(async () => {
 });
 
 const vend = vendOrFail;
+
+/** Writes the default audience's token item as another writer would; returns its pk. */
+async function putTokenItem(fields: (pk: string) => Record<string, AttributeValue>): Promise<string> {
+  const pk = `token#${tokenCacheKey(h.wll.url, h.client, 'wlloyalty.net')}`;
+  await h.dynamodb.send(new PutItemCommand({ TableName: h.tableName, Item: { pk: { S: pk }, tokenType: { S: 'Bearer' }, ...fields(pk) } }));
+  return pk;
+}
 
 test('the first call reaches the issuer once, the second comes from memory', async () => {
   const handler = h.loadHandler();
@@ -66,21 +73,13 @@ test('the token item has the documented shape: hashed key, sealed token, expires
 });
 
 test('a plaintext item left by an earlier release is a miss, replaced by a sealed one', async () => {
-  const key = `token#${tokenCacheKey(h.wll.url, h.client, 'wlloyalty.net')}`;
   const now = Math.floor(Date.now() / 1000);
-  await h.dynamodb.send(
-    new PutItemCommand({
-      TableName: h.tableName,
-      Item: {
-        pk: { S: key },
-        accessToken: { S: 'plaintext-token-of-the-previous-release' },
-        tokenType: { S: 'Bearer' },
-        issuedAt: { N: String(now - 60) },
-        expiresAt: { N: String(now + 86_000) },
-        ttl: { N: String(now + 85_700) },
-      },
-    }),
-  );
+  const key = await putTokenItem(() => ({
+    accessToken: { S: 'plaintext-token-of-the-previous-release' },
+    issuedAt: { N: String(now - 60) },
+    expiresAt: { N: String(now + 86_000) },
+    ttl: { N: String(now + 85_700) },
+  }));
 
   const result = await vend(h.loadHandler());
 
@@ -91,21 +90,13 @@ test('a plaintext item left by an earlier release is a miss, replaced by a seale
 });
 
 test('a stored token with no more than the margin left is never served', async () => {
-  const key = `token#${tokenCacheKey(h.wll.url, h.client, 'wlloyalty.net')}`;
   const now = Math.floor(Date.now() / 1000);
-  await h.dynamodb.send(
-    new PutItemCommand({
-      TableName: h.tableName,
-      Item: {
-        pk: { S: key },
-        sealedToken: { S: tokenSealFor(h.client).seal('stale-token-value', key) },
-        tokenType: { S: 'Bearer' },
-        issuedAt: { N: String(now - 86_000) },
-        expiresAt: { N: String(now + 300) },
-        ttl: { N: String(now) },
-      },
-    }),
-  );
+  const key = await putTokenItem((pk) => ({
+    sealedToken: { S: tokenSealFor(h.client).seal('stale-token-value', pk) },
+    issuedAt: { N: String(now - 86_000) },
+    expiresAt: { N: String(now + 300) },
+    ttl: { N: String(now) },
+  }));
 
   const result = await vend(h.loadHandler());
 

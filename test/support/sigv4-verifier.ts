@@ -141,3 +141,23 @@ function hmac(key: string | Buffer, data: string): Buffer {
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
+
+/** A request as a test's recording `fetch` saw it (fetch adds the Host header itself). */
+export interface SentRequest {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Record<string, string>;
+}
+
+/** Checks a recorded API request's signature as API Gateway would: execute-api, an empty body. */
+export function verifySentRequest(request: SentRequest, region: string, credentials: TestCredentials): Verdict {
+  return verifySigV4(
+    {
+      method: request.method,
+      url: `${request.url.pathname}${request.url.search}`,
+      headers: Object.fromEntries([...Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]), ['host', request.url.host]]),
+      body: '',
+    },
+    { service: 'execute-api', region, credentials: [credentials] },
+  );
+}

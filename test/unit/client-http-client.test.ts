@@ -1,7 +1,7 @@
 import { RateLimitedError, ServiceAccessError, UnexpectedError } from '../../client/errors';
 import { tokenSha256 } from '../../client/fingerprint';
 import { apiBaseUrl, createHttpTokenClient, regionOfApiHost } from '../../client/http-client';
-import { verifySigV4 } from '../support/sigv4-verifier';
+import { verifySentRequest, type SentRequest } from '../support/sigv4-verifier';
 
 const API = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/';
 const CREDENTIALS = { accessKeyId: 'AKIDUNITTEST', secretAccessKey: 'unit-test-secret-key' };
@@ -14,11 +14,7 @@ const RESULT = {
   source: 'issuer',
 };
 
-interface Sent {
-  readonly url: URL;
-  readonly method: string;
-  readonly headers: Record<string, string>;
-}
+type Sent = SentRequest;
 
 /** A fetch that records what was sent and answers from a queue. */
 function fakeFetch(...answers: Response[]) {
@@ -32,17 +28,9 @@ function fakeFetch(...answers: Response[]) {
   return { fetch: fetch as unknown as typeof globalThis.fetch, sent, calls: fetch };
 }
 
-/** Checks a sent request's signature as API Gateway would, with the Host header fetch adds. */
+/** Checks a sent request's signature as API Gateway would. */
 function verify(request: Sent, region = 'eu-west-1') {
-  return verifySigV4(
-    {
-      method: request.method,
-      url: `${request.url.pathname}${request.url.search}`,
-      headers: Object.fromEntries([...Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]), ['host', request.url.host]]),
-      body: '',
-    },
-    { service: 'execute-api', region, credentials: [CREDENTIALS] },
-  );
+  return verifySentRequest(request, region, CREDENTIALS);
 }
 
 test('GET {url}/token, signed with SigV4 for execute-api in the host name region', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHttpTokenClient } from '../../client/http-client';
-import { verifySigV4 } from '../support/sigv4-verifier';
+import { verifySentRequest, type SentRequest } from '../support/sigv4-verifier';
 
 /**
  * When and how the HTTP client signs: never for a loopback URL without explicit credentials
@@ -16,11 +16,7 @@ const RESULT = { accessToken: 'tok-abc', tokenType: 'Bearer', expiresAt: '2026-1
 const chain = jest.fn(() => Promise.resolve(CREDENTIALS));
 jest.mock('@aws-sdk/credential-provider-node', () => ({ defaultProvider: jest.fn(() => chain) }));
 
-interface Sent {
-  readonly url: URL;
-  readonly method: string;
-  readonly headers: Record<string, string>;
-}
+type Sent = SentRequest;
 
 function recordingFetch() {
   const sent: Sent[] = [];
@@ -32,15 +28,7 @@ function recordingFetch() {
 }
 
 function signedFor(request: Sent, region: string) {
-  return verifySigV4(
-    {
-      method: request.method,
-      url: `${request.url.pathname}${request.url.search}`,
-      headers: Object.fromEntries([...Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]), ['host', request.url.host]]),
-      body: '',
-    },
-    { service: 'execute-api', region, credentials: [CREDENTIALS] },
-  ).ok;
+  return verifySentRequest(request, region, CREDENTIALS).ok;
 }
 
 const VARIABLES = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_CONFIG_FILE', 'AWS_PROFILE'] as const;
