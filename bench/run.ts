@@ -2,7 +2,7 @@
  * `npm run bench [a] [b] [c] [d] [e] [freeze|no-freeze] [lease-on|lease-off]`: issuer
  * requests, wasted tokens, back-offs and latency of the token vendor with many
  * containers, with the cross-container lease on and off and containers frozen between
- * invocations or not, side by side; writes docs/bench/<scenario>.svg. See README.
+ * invocations or not, side by side; writes docs/bench/<scenario>.svg. See docs/benchmark.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';

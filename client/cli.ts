@@ -7,7 +7,7 @@ import { createTokenClient } from './lambda-client';
 import type { RefreshOptions, TokenClient } from './token-client';
 import type { TokenResult } from './token-result';
 
-/** The exit code of each outcome; documented in `--help` and the README. */
+/** The exit code of each outcome; documented in `--help` and docs/clients.md. */
 export const EXIT_CODES = {
   ok: 0,
   unexpected: 1,

@@ -22,7 +22,7 @@ const GRAPH_HEIGHT = 6;
 /**
  * One vendor's CloudWatch dashboard, top to bottom: the alarms; what callers got and what it
  * cost at the issuer; how the issuer behaves and how much of its quota is left; the cache and
- * the secret; the function; the API. The README shows its layout (docs/dashboard.svg).
+ * the secret; the function; the API. docs/operations.md shows its layout (docs/dashboard.svg).
  */
 export function createTokenDashboard(scope: Construct, options: TokenDashboardOptions): cloudwatch.Dashboard {
   const { metrics, handler, api } = options;
@@ -40,7 +40,7 @@ export function createTokenDashboard(scope: Construct, options: TokenDashboardOp
     new cloudwatch.TextWidget({
       markdown:
         `### WLL token vendor \`${metrics.serviceName}\`\n` +
-        'Counts are per 5 minutes. What to do when an alarm fires: README, "Operations: logs, metrics, alarms".',
+        'Counts are per 5 minutes. What to do when an alarm fires: docs/operations.md, "Alarms".',
       width: 24,
       height: 2,
     }),

@@ -67,7 +67,7 @@ export interface TokenVendorProps {
    * logs; without it the stage fails to deploy ("CloudWatch Logs role ARN must be set in account settings").
    * The setting is account-wide: `true` makes this construct its owner (one per account and region, kept
    * when the stack is deleted). Leave it `false` when the account already has the role, or set it once with
-   * the AWS CLI (README, "Deploy").
+   * the AWS CLI (docs/deploy.md, "API Gateway's logging role").
    * @default - CDK's default: `false` when the app sets the feature flag
    *   `@aws-cdk/aws-apigateway:disableCloudWatchRole` (as `cdk init` does), `true` otherwise
    */

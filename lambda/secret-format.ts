@@ -16,7 +16,7 @@ export const PLACEHOLDER_SECRET_TEMPLATE = {
   placeholder: 'Replace this whole value with {"client_id": "...", "client_secret": "..."}',
 } as const;
 
-/** The command an operator runs to fill the secret; quoted in error messages and the README. */
+/** The command an operator runs to fill the secret; quoted in error messages and the docs. */
 export function putSecretCommand(secretId: string): string {
   return (
     `aws secretsmanager put-secret-value --secret-id ${secretId} ` +

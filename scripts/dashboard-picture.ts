@@ -5,8 +5,8 @@ import { TokenVendorStack } from '../infra/token-vendor-stack';
 import { dashboardBodyOf, renderDashboardSvg } from './dashboard/dashboard-svg';
 
 /**
- * Writes docs/dashboard.svg, the picture of the vendor's CloudWatch dashboard that the README
- * shows, from the dashboard body `cdk synth` produces (the default stack with a monthly budget,
+ * Writes docs/dashboard.svg, the picture of the vendor's CloudWatch dashboard that
+ * docs/operations.md shows, from the dashboard body `cdk synth` produces (the default stack with a monthly budget,
  * so that every alarm is there). Offline, no bundling. `--check` fails if the file is stale.
  *
  *   npx tsx scripts/dashboard-picture.ts [--check]

@@ -1,7 +1,7 @@
 /**
  * A picture of a synthesized CloudWatch dashboard's layout: each widget where CloudWatch puts it
  * (24 columns), with its title and what it shows. No AWS account renders the dashboard here, so
- * the README shows this instead; scripts/dashboard-picture.ts writes it to docs/dashboard.svg.
+ * docs/operations.md shows this instead; scripts/dashboard-picture.ts writes it to docs/dashboard.svg.
  */
 
 /** One widget of a dashboard body, as CloudWatch's dashboard body structure defines it. */

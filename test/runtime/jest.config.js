@@ -1,4 +1,4 @@
-// The runtime-faithful tier (README: "Runtime-faithful tests"): the deployable asset run
+// The runtime-faithful tier (docs/development.md, "Runtime-faithful tests"): the deployable asset run
 // by the real Lambda Runtime Interface Client on Node.js 24, frozen between invocations,
 // against DynamoDB Local and loopback stand-ins behind fault proxies. Apart from
 // `npm test`, as it needs a toolchain built with cmake and g++: `npm run test:runtime`.
