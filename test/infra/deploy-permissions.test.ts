@@ -62,7 +62,11 @@ function functionRoleOf(template: CfnTemplate, env: DeployEnvironment): Caller {
   return { name: 'the function role', arn: String(resolveIntrinsics(roleReference, env, template)), identityPolicies };
 }
 
-describe.each([...appStacks(), narrowedStack()])('in stack %s', (stackName, template) => {
+// Synthesized once each: synthesis is the slow part.
+const APP_STACKS = appStacks();
+const NARROWED_STACK = narrowedStack();
+
+describe.each([...APP_STACKS, NARROWED_STACK])('in stack %s', (stackName, template) => {
   const env = environmentOf(stackName);
   const [key] = keysOf(template, env);
 
@@ -107,7 +111,7 @@ describe.each([...appStacks(), narrowedStack()])('in stack %s', (stackName, temp
 });
 
 describe('narrowed with tableKeyDeployRoleArns', () => {
-  const [stackName, template] = narrowedStack();
+  const [stackName, template] = NARROWED_STACK;
   const env = environmentOf(stackName);
   const [key] = keysOf(template, env);
 
@@ -124,7 +128,7 @@ describe('narrowed with tableKeyDeployRoleArns', () => {
 
 describe("the previous release's table key policy (test/infra/fixtures, as synthesized before issue 14)", () => {
   const fixture = JSON.parse(readFileSync(path.join(__dirname, 'fixtures', 'issue-9-table-key.template.json'), 'utf8')) as CfnTemplate;
-  const [current] = appStacks();
+  const [current] = APP_STACKS;
   // The old key, next to the table of today's template, which is unchanged.
   const template: CfnTemplate = { Resources: { ...current![1].Resources, ...fixture.Resources } };
   const env = environmentOf('WllTokenVendor');
