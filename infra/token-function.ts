@@ -76,8 +76,9 @@ export function createTokenFunction(scope: Construct, options: TokenFunctionOpti
   // DynamoDB decrypts the table key with the permission of the principal accessing the table (KMS
   // developer guide, "How Amazon DynamoDB uses AWS KMS": Decrypt is logged as that principal, while
   // GenerateDataKey and CreateGrant are made by DynamoDB itself or for the table's creator).
-  // Only through DynamoDB, never directly. The key policy (token-key.ts) delegates this one use to
-  // IAM for this role alone, so the statement is needed on both sides.
+  // Only through DynamoDB, never directly. The key policy (token-key.ts) delegates this use to IAM
+  // (for this role by name too, so it holds when tableKeyDeployRoleArns narrows the rest), so the
+  // statement is needed on both sides.
   role.addToPolicy(
     new iam.PolicyStatement({
       actions: ['kms:Decrypt'],

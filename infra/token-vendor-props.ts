@@ -106,4 +106,15 @@ export interface TokenVendorProps {
    * @default true
    */
   readonly dashboard?: boolean;
+  /**
+   * Narrow who may have DynamoDB use the table key on their behalf (encrypt, decrypt, create the table's
+   * grant) to the roles CloudFormation deploys this stack as: IAM role ARNs, `*` matching any characters
+   * (`ArnLike` on `aws:PrincipalArn`), e.g. CDK's `arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-111122223333-eu-west-1`,
+   * a `cdk deploy --role-arn` role, a pipeline's or StackSets' execution role. Every role that creates or
+   * updates the table must be listed, or the deploy fails at the table. The function role keeps its own
+   * Decrypt either way. See docs/deploy-permissions.md.
+   * @default - any principal of the deploying account whose IAM policies allow it, through DynamoDB in
+   *   this account and region only (as the AWS managed key `aws/dynamodb` does)
+   */
+  readonly tableKeyDeployRoleArns?: string[];
 }

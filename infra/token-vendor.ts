@@ -38,9 +38,10 @@ export class TokenVendor extends Construct {
   /** The token cache table (partition key `pk`, TTL attribute `ttl`). */
   readonly table: dynamodb.Table;
   /**
-   * The customer managed key encrypting the table. Its key policy lets only the function role use it
-   * (through DynamoDB): `key.grant*()` and `table.grant*Data()` write identity policies, which this key
-   * policy does not honour for decryption; add a key policy statement to let another principal read the table.
+   * The customer managed key encrypting the table. Its key policy lets it be used only through DynamoDB in
+   * this account and region, by principals of the account whose IAM policies allow it (the function role,
+   * CloudFormation's deploy role), or only by the function role and `tableKeyDeployRoleArns` when that is
+   * set; never directly. docs/deploy-permissions.md explains the choice.
    */
   readonly key: kms.Key;
   /** The secret holding the WLL client credentials. */
@@ -87,7 +88,7 @@ export class TokenVendor extends Construct {
         ? undefined
         : requireInRange('monthlyTokenBudget', props.monthlyTokenBudget, { min: 1, max: 1_000_000_000, integer: true });
 
-    this.key = createTableKey(this, removalPolicy);
+    this.key = createTableKey(this, removalPolicy, props.tableKeyDeployRoleArns);
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
