@@ -3,10 +3,12 @@ import { BadRequestError, ConfigurationError, ServiceAccessError } from '../../c
 import { tokenSha256 } from '../../client/fingerprint';
 import { createHttpTokenClient } from '../../client/http-client';
 import { createTokenClient } from '../../client/lambda-client';
+import { createWllFetch } from '../../client/wll-fetch';
 import { CredentialSetsStandIn, type CredentialSetsOptions } from '../support/credential-sets-stand-in';
 import { LambdaInvokeStandIn, STAND_IN_ACCOUNT } from '../support/lambda-invoke-stand-in';
 import { SignedApiStandIn } from '../support/signed-api-stand-in';
 import { expectSameToken } from '../support/token-assertions';
+import { WllAdminApiStandIn } from '../support/wll-admin-api-stand-in';
 
 /**
  * The clients' `credentialSet` (CONTRACT section 8) against the Lambda Invoke API and the
@@ -237,4 +239,49 @@ test('two sets in one process never share a token: separate requests, separate m
   expectSameToken(refreshed.accessToken, service.current('eu-prod'));
   expectSameToken(again[2].accessToken, service.current('eu-prod'));
   expect(service.minted.get('eu-prod')).toHaveLength(2);
+});
+
+describe('createWllFetch with a set', () => {
+  const API_KEY = 'eu-tenant-api-key';
+  let wll: WllAdminApiStandIn;
+  const revoked = new Set<string>();
+
+  beforeEach(async () => {
+    revoked.clear();
+    await start();
+    // The EU tenant's API accepts only eu-prod's current tokens.
+    wll = await WllAdminApiStandIn.start({ isCurrent: (token) => token === service.current('eu-prod') && !revoked.has(token), apiKey: API_KEY });
+  });
+
+  afterEach(() => wll.close());
+
+  test.each([
+    ['the Lambda client', () => viaLambda({ credentialSet: 'eu-prod' })],
+    ['the HTTP client', () => viaHttp({ credentialSet: 'eu-prod' })],
+  ])("sends the set's token, and after a 401 the set's replacement, through %s", async (_what, tokens) => {
+    const wllFetch = createWllFetch({ tokens: tokens(), credentialSet: 'eu-prod', apiKey: API_KEY, baseUrl: wll.url });
+
+    const first = await wllFetch('members');
+    revoked.add(service.current('eu-prod'));
+    const second = await wllFetch('members');
+
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(wll.requests.map((r) => r.status)).toEqual([200, 401, 200]);
+    const [used, refused, replacement] = wll.requests;
+    expect(used?.authorization).toBe(refused?.authorization);
+    expectSameToken(replacement?.authorization, `Bearer ${service.current('eu-prod')}`);
+    expect(service.requests.map((r) => `${r.credentialSet}${r.forceRefresh ? ' refresh' : ''}`)).toEqual(['eu-prod', 'eu-prod refresh']);
+    expect(service.minted.get('us-staging')).toBeUndefined();
+  });
+
+  test("a fetch for eu-prod never sends another set's token to the tenant's API", async () => {
+    expect(() => createWllFetch({ tokens: viaLambda({ credentialSet: 'us-staging' }), credentialSet: 'eu-prod', baseUrl: wll.url })).toThrow(
+      /createWllFetch is for credential set 'eu-prod', but tokens is a client of set 'us-staging'/,
+    );
+    // A client of the default set has no credentialSet to compare; its answer says which set it is.
+    const wllFetch = createWllFetch({ tokens: viaHttp(), credentialSet: 'eu-prod', apiKey: API_KEY, baseUrl: wll.url });
+
+    await expect(wllFetch('members')).rejects.toThrow(/Refusing to send a token of credential set 'default' with createWllFetch for set 'eu-prod'/);
+    expect(wll.requests).toEqual([]);
+  });
 });
