@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { checkedCredentialSet } from './credential-set';
 import { oneLine } from './error-mapping';
 import { TokenClientError, type TokenErrorKind } from './errors';
 import { checkedSha256 } from './fingerprint';
@@ -20,13 +21,15 @@ export const EXIT_CODES = {
   service_access: 8,
 } as const satisfies Record<TokenErrorKind | 'ok' | 'usage', number>;
 
-export const HELP = `Usage: wll-token (--function <name> | --url <api url>) [--audience <aud>] [--region <region>]
-                 [--refresh [--replacing <sha256> | --replacing -]] [--json | --header]
+export const HELP = `Usage: wll-token (--function <name> | --url <api url>) [--set <name>] [--audience <aud>]
+                 [--region <region>] [--refresh [--replacing <sha256> | --replacing -]] [--json | --header]
 
 Prints a WLL admin API token from a deployed WLL token vendor, for scripts:
   TOKEN=$(npx wll-token --url https://abc123.execute-api.eu-west-1.amazonaws.com/prod/)
 After WLL refused that token (HTTP 401), get its replacement:
   TOKEN=$(printf '%s' "$TOKEN" | npx wll-token --url https://abc123.execute-api.eu-west-1.amazonaws.com/prod/ --refresh --replacing -)
+A token of the credential set eu-prod (its alias, or its path /sets/eu-prod/token):
+  TOKEN=$(npx wll-token --function wll-token-vendor --set eu-prod)
 
 Where the token comes from (give one):
   --function <name>   invoke the vending function (stack output TokenFunctionName or
@@ -35,7 +38,11 @@ Where the token comes from (give one):
                       execute-api:Invoke); http://127.0.0.1:3000/ for a local \`npm start\`
 
 Options:
-  --audience <aud>    the audience to ask for (default: the service's WLL_AUDIENCE)
+  --set <name>        the credential set to get (or refresh) a token of, such as eu-prod: with
+                      --function the set's alias is invoked (Qualifier <name>), with --url the
+                      set's path is called (<api url>sets/<name>/token); IAM grants each set
+                      separately. Default: the default set (the unqualified function, /token)
+  --audience <aud>    the audience to ask for (default: the set's configured audience)
   --region <region>   the AWS region (default: from the API host name or function ARN, else
                       AWS_REGION, AWS_DEFAULT_REGION or the profile's region in the AWS config)
   --refresh           ask for a new token (the service's forceRefresh), because WLL refused
@@ -44,7 +51,7 @@ Options:
   --replacing <arg>   with --refresh: the refused token's SHA-256 (64 hex characters), or -
                       to read the refused token itself from stdin (never on the command line)
   --json              print the whole result as JSON (accessToken, tokenType, expiresAt,
-                      expiresIn, audience, source)
+                      expiresIn, audience, source, and credentialSet when the service says)
   --header            print the line "Authorization: Bearer <token>"
   -h, --help          print this help
 
@@ -57,16 +64,19 @@ Exit codes (on failure stdout stays empty and stderr gets one line):
   1  unexpected error
   2  usage: missing, unknown or conflicting options
   3  the service's configuration is invalid (ConfigurationError)
-  4  the request was refused: malformed, or the audience is not allowed (BadRequestError)
+  4  the request was refused: malformed, the audience is not allowed, or no credential set
+     was given to a deployment without a default set (BadRequestError)
   5  the service's WLL client credentials are missing or were rejected (CredentialsError)
   6  WLL's token endpoint failed (IssuerError)
   7  WLL is rate limiting the service (RateLimitedError); the message says when to retry
   8  the service could not be reached or refused access: AWS credentials or permission,
-     function name or URL, region, throttling, network
+     function name or URL, region, a credential set that is not deployed, throttling, network
 `;
 
 export interface CliOptions {
   readonly source: { readonly functionName: string } | { readonly url: string };
+  /** `--set`: the credential set; undefined for the default set. */
+  readonly credentialSet?: string;
   readonly audience?: string;
   readonly region?: string;
   /** Ask for a replacement of a refused token: its fingerprint, `stdin` (the token is piped in), or nothing named. */
@@ -87,6 +97,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | 'help' {
       options: {
         function: { type: 'string' },
         url: { type: 'string' },
+        set: { type: 'string' },
         audience: { type: 'string' },
         region: { type: 'string' },
         refresh: { type: 'boolean' },
@@ -113,15 +124,25 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | 'help' {
     throw new UsageError('give either --function <name> or --url <api url>.');
   }
   if (values.json && values.header) throw new UsageError('give --json or --header, not both.');
+  const credentialSet = setOption(given('set', values.set));
   const replacing = given('replacing', values.replacing);
   if (replacing !== undefined && !values.refresh) throw new UsageError('--replacing goes with --refresh.');
   return {
     source: functionName !== undefined ? { functionName } : { url: url as string },
+    ...(credentialSet === undefined ? {} : { credentialSet }),
     audience: given('audience', values.audience),
     region: given('region', values.region),
     ...(values.refresh ? { refresh: refreshOption(replacing) } : {}),
     output: values.json ? 'json' : values.header ? 'header' : 'token',
   };
+}
+
+function setOption(value: string | undefined): string | undefined {
+  try {
+    return checkedCredentialSet(value, '--set');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 function refreshOption(replacing: string | undefined): NonNullable<CliOptions['refresh']> {
@@ -182,10 +203,15 @@ export async function runCli(
     }
     options = parsed;
     if (io.env && !io.env.AWS_REGION && io.env.AWS_DEFAULT_REGION) io.env.AWS_REGION = io.env.AWS_DEFAULT_REGION;
+    const common = {
+      audience: options.audience,
+      region: options.region,
+      ...(options.credentialSet === undefined ? {} : { credentialSet: options.credentialSet }),
+    };
     client =
       'url' in options.source
-        ? clients.createHttpTokenClient({ url: options.source.url, audience: options.audience, region: options.region })
-        : clients.createTokenClient({ functionName: options.source.functionName, audience: options.audience, region: options.region });
+        ? clients.createHttpTokenClient({ url: options.source.url, ...common })
+        : clients.createTokenClient({ functionName: options.source.functionName, ...common });
   } catch (error) {
     // Bad options, and the clients' own checks of them (a URL that is not one, no region).
     io.stderr(`wll-token: ${oneLine((error as Error).message, 300)} (see wll-token --help)\n`);

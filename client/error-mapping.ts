@@ -54,8 +54,12 @@ function serviceError(errorType: string, message: string, details: TokenErrorDet
   }
 }
 
-/** The payload of an invocation that ended with `X-Amz-Function-Error` (`{errorType, errorMessage, trace}`). */
-export function errorFromFunctionPayload(payload: string, functionName: string): TokenClientError {
+/**
+ * The payload of an invocation that ended with `X-Amz-Function-Error` (`{errorType, errorMessage, trace}`).
+ * `credentialSet`: the set the client asked for, so that a refusal naming the function's aliases
+ * (a deployment without a default set, or an alias that is not a set) says what to change here.
+ */
+export function errorFromFunctionPayload(payload: string, functionName: string, credentialSet?: string): TokenClientError {
   let parsed: { errorType?: unknown; errorMessage?: unknown } | undefined;
   try {
     parsed = JSON.parse(payload) as typeof parsed;
@@ -67,10 +71,35 @@ export function errorFromFunctionPayload(payload: string, functionName: string):
   if (errorType === undefined || message === undefined) {
     return new UnexpectedError(`Function ${functionName} failed without an error type and message it could report.`);
   }
+  if (errorType === 'BadRequestError' && /\balias/i.test(message)) {
+    return new BadRequestError(`${message} ${aliasAdvice(functionName, credentialSet)}`);
+  }
   return (
     serviceError(errorType, message, {}) ??
     // Runtime failures such as Sandbox.Timedout or Runtime.ImportModuleError.
     new UnexpectedError(`Function ${functionName} failed with ${oneLine(errorType, 100)}: ${message}`)
+  );
+}
+
+/** What a caller refused for its choice of alias can change on its side. */
+function aliasAdvice(functionName: string, credentialSet: string | undefined): string {
+  return credentialSet === undefined
+    ? `(This client invoked ${functionName} without a credential set: pass credentialSet, or --set for wll-token, with the set's name.)`
+    : `(This client invoked the alias ${credentialSet} of ${functionName}: the function has no credential set '${credentialSet}'; check the name and the construct's credentialSets.)`;
+}
+
+/**
+ * Lambda's ResourceNotFoundException for an invocation of a set's alias: usually the alias is
+ * missing (a set not deployed, or a typo), though Lambda says the same when the function is.
+ * Undefined for any other failure.
+ */
+export function errorFromMissingAlias(error: unknown, functionName: string, credentialSet: string): ServiceAccessError | undefined {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as AwsLikeError;
+  if (e.name !== 'ResourceNotFoundException') return undefined;
+  const said = typeof e.message === 'string' && e.message !== '' ? ` (${oneLine(e.message, 300)})` : '';
+  return new ServiceAccessError(
+    `No alias ${credentialSet} on function ${functionName}${said}: is the set deployed? Check the set's name (the stack outputs name each set's alias ARN), the function name and the region.`,
+    { status: e.$metadata?.httpStatusCode, cause: error },
   );
 }
 
@@ -89,8 +118,16 @@ const API_ADVICE =
   'check that the URL is the stack output TokenApiUrl, that the region is right, and that this principal may call it ' +
   '(execute-api:Invoke, granted through the stack\'s allowedPrincipalArns or grantApiAccess)';
 
-/** A non-2xx answer of the HTTP API: the service's `{error, message}` body, or API Gateway's own. */
-export function errorFromHttpAnswer(status: number, headers: Headers, body: string, url: string): TokenClientError {
+const setApiAdvice = (set: string) =>
+  `check the AWS credentials and the region, that this principal may call the set's path (execute-api:Invoke on /sets/${set}/token, ` +
+  `granted by grantApiAccess(grantee, { credentialSet: '${set}' }) or the set's allowedPrincipalArns), and that the set is deployed ` +
+  '(API Gateway answers Missing Authentication Token for a path the API does not have, as in a deployment older than credential sets)';
+
+/**
+ * A non-2xx answer of the HTTP API: the service's `{error, message}` body, or API Gateway's own.
+ * `credentialSet`: the set whose path was called, so that an unknown or ungranted set says so.
+ */
+export function errorFromHttpAnswer(status: number, headers: Headers, body: string, url: string, credentialSet?: string): TokenClientError {
   let parsed: Record<string, unknown> | undefined;
   try {
     const value: unknown = JSON.parse(body);
@@ -109,8 +146,27 @@ export function errorFromHttpAnswer(status: number, headers: Headers, body: stri
     if (error) return error;
   }
   const said = `HTTP ${status}${message ? `: ${oneLine(message, 200)}` : ''}`;
-  if (code === 'not_found' || code === 'method_not_allowed' || status === 404) {
+  if (credentialSet !== undefined && (code === 'not_found' || status === 404)) {
+    return new ServiceAccessError(
+      `No credential set '${credentialSet}' at ${url} (${said}): is the set deployed? Check the set's name (the stack outputs name each set's API path) and the URL (the stack output TokenApiUrl).`,
+      details,
+    );
+  }
+  if (code === 'not_found' && credentialSet === undefined) {
+    // The function itself answered: the URL is right, but there is no default set to serve.
+    return new ServiceAccessError(
+      `Nothing serves tokens at ${url} (${said}): use the stack output TokenApiUrl; a deployment with credential sets but no default set serves only /sets/<name>/token, so pass credentialSet (--set for wll-token).`,
+      details,
+    );
+  }
+  if (code === 'method_not_allowed' || status === 404) {
     return new ServiceAccessError(`Nothing serves tokens at ${url} (${said}): use the stack output TokenApiUrl.`, details);
+  }
+  if ((status === 401 || status === 403) && credentialSet !== undefined) {
+    return new ServiceAccessError(
+      `API Gateway refused the request to ${url} (${said}): ${setApiAdvice(credentialSet)}.`,
+      details,
+    );
   }
   if (status === 401 || status === 403) {
     return new ServiceAccessError(`API Gateway refused the request to ${url} (${said}): ${API_ADVICE}.`, details);

@@ -1,11 +1,12 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { checkedCredentialSet } from './credential-set';
 import { errorFromCallFailure, errorFromHttpAnswer } from './error-mapping';
 import { UnexpectedError } from './errors';
 import { isLoopback } from './loopback';
 import { regionFromAwsConfig, sigV4Signer, type AwsCredentials, type Sign } from './sigv4-signer';
 import { TokenCache, type TokenRequest } from './token-cache';
 import type { TokenClient } from './token-client';
-import { parseTokenResult, type TokenResult } from './token-result';
+import { checkAnsweredSet, parseTokenResult, type TokenResult } from './token-result';
 
 export type { AwsCredentials } from './sigv4-signer';
 
@@ -17,6 +18,14 @@ export interface HttpTokenClientOptions {
   readonly url: string;
   /** The audience to ask for. @default the service's configured audience */
   readonly audience?: string;
+  /**
+   * The credential set to get tokens of (CONTRACT section 8), such as `eu-prod`: the client calls
+   * `GET {url}sets/eu-prod/token` and `POST {url}sets/eu-prod/token/refresh`, the paths IAM grants
+   * per set (the construct's `grantApiAccess(grantee, { credentialSet })`). A name is a lowercase
+   * letter, then up to 39 lowercase letters, digits or hyphens; `default` is not one (leave it out).
+   * @default the `default` set: `/token` and `/token/refresh`, exactly as without credential sets
+   */
+  readonly credentialSet?: string;
   /**
    * The region to sign for.
    * @default the region in an `execute-api` host name, else the AWS SDK's: `AWS_REGION`, else the profile's region in the AWS config file
@@ -45,21 +54,25 @@ const CALL_ADVICE = 'check the AWS credentials and that this principal may call 
  * A token client for scripts and services outside the function's account or VPC:
  * `GET {url}/token` signed with SigV4 (service `execute-api`, `AWS_IAM` authorization,
  * CONTRACT section 5), with the same in-memory token, shared requests and typed
- * errors as `createTokenClient`. A loopback URL (`npm start`) is called unsigned unless
- * `credentials` are given.
+ * errors as `createTokenClient`. With `credentialSet`, it calls that set's paths
+ * (`{url}sets/<name>/token`) and keeps that set's token. A loopback URL (`npm start`) is called
+ * unsigned unless `credentials` are given.
  */
 export function createHttpTokenClient(options: HttpTokenClientOptions): TokenClient {
   const { audience } = options;
   if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
     throw new TypeError('audience must be a non-empty string, such as "wlloyalty.net"; leave it out for the default.');
   }
-  const base = apiBaseUrl(options.url);
+  const credentialSet = checkedCredentialSet(options.credentialSet);
+  const base = apiBaseUrl(options.url, credentialSet);
+  // The set's name is checked to need no escaping, but is escaped anyway: the path is what gets signed.
+  const prefix = credentialSet === undefined ? '' : `sets/${escapeUri(credentialSet)}/`;
   const sign = signerFor(base, options);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   const call = async ({ forceRefresh, replacesTokenSha256 }: TokenRequest): Promise<TokenResult> => {
-    const url = new URL(forceRefresh ? 'token/refresh' : 'token', base);
+    const url = new URL(`${prefix}${forceRefresh ? 'token/refresh' : 'token'}`, base);
     const query: Record<string, string> = {};
     if (audience !== undefined) query.audience = audience;
     if (forceRefresh && replacesTokenSha256 !== undefined) query.replacesTokenSha256 = replacesTokenSha256;
@@ -79,18 +92,24 @@ export function createHttpTokenClient(options: HttpTokenClientOptions): TokenCli
     } catch (error) {
       throw errorFromCallFailure(error, `the token API at ${where}`, CALL_ADVICE);
     }
-    if (status !== 200) throw errorFromHttpAnswer(status, headers, body, where);
+    if (status !== 200) throw errorFromHttpAnswer(status, headers, body, where, credentialSet);
     let result: unknown;
     try {
       result = JSON.parse(body);
     } catch {
       throw new UnexpectedError(`The token API at ${where} answered with something that is not JSON: check the URL.`);
     }
-    return parseTokenResult(result, `The token API at ${where}`);
+    return checkAnsweredSet(
+      parseTokenResult(result, `The token API at ${where}`),
+      credentialSet,
+      `The token API at ${where}`,
+      'the deployment serves this path without a credential set of that name: check its credentialSets',
+    );
   };
 
   const cache = new TokenCache(call, options);
   return {
+    credentialSet,
     getToken: () => cache.get(),
     refreshToken: (refresh) => cache.refresh(refresh),
     clear: () => cache.clear(),
@@ -114,9 +133,10 @@ function signerFor(base: URL, options: HttpTokenClientOptions): Sign | undefined
 
 /**
  * The API's base URL, ending in `/`, from the stack output `TokenApiUrl` or a URL
- * ending in `/token` (or `/token/refresh`). Throws a TypeError saying what to pass.
+ * ending in `/token` (or `/token/refresh`). With `credentialSet`, a URL of that set's own
+ * path (`.../sets/<name>/token`) is accepted too. Throws a TypeError saying what to pass.
  */
-export function apiBaseUrl(input: string): URL {
+export function apiBaseUrl(input: string, credentialSet?: string): URL {
   let url: URL;
   try {
     url = new URL(input);
@@ -129,7 +149,17 @@ export function apiBaseUrl(input: string): URL {
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
     throw new TypeError('The API URL must not carry a query, fragment or user name: pass the stack output TokenApiUrl as it is; give the audience separately.');
   }
-  const path = url.pathname.replace(/\/+$/, '').replace(/\/token(\/refresh)?$/, '');
+  let path = url.pathname.replace(/\/+$/, '').replace(/\/token(\/refresh)?$/, '');
+  const named = credentialSet === undefined ? undefined : /\/sets\/([^/]+)$/.exec(path);
+  if (named) {
+    // A set's own URL given with credentialSet: the set must be the same, and is added back once.
+    if (decodeURIComponent(named[1] as string) !== credentialSet) {
+      throw new TypeError(
+        `The API URL is the path of credential set '${clip(decodeURIComponent(named[1] as string))}', but credentialSet is '${credentialSet}': pass the stack output TokenApiUrl with credentialSet.`,
+      );
+    }
+    path = path.slice(0, named.index);
+  }
   url.pathname = `${path}/`;
   return url;
 }

@@ -35,6 +35,10 @@ interface Cached {
  *
  * Expiry is measured with the local clock from `expiresIn`, counted from when the
  * request was sent, so a caller whose clock is off still renews in time.
+ *
+ * Each client owns one cache, and a client is bound to one function or URL, audience and
+ * credential set: nothing is shared between clients or kept at module level, so tokens of two
+ * sets never meet in one cache, however many clients a process makes.
  */
 export class TokenCache {
   private readonly marginMs: number;

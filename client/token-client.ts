@@ -15,6 +15,11 @@ export interface RefreshOptions {
 /** What both clients offer: a token kept in memory, renewed shortly before it expires. */
 export interface TokenClient {
   /**
+   * The credential set this client gets tokens of, when it was created with one
+   * (`credentialSet`); undefined for the default set.
+   */
+  readonly credentialSet?: string;
+  /**
    * A token for the client's audience: the one in memory while it has more than
    * `refreshBeforeExpirySeconds` left, else a new answer of the service. Concurrent
    * calls share one request. Throws a `TokenClientError` (see `errors.ts`).

@@ -1,4 +1,5 @@
-import { UnexpectedError } from './errors';
+import { isCredentialSetName } from './credential-set';
+import { ConfigurationError, UnexpectedError } from './errors';
 
 /** Where the service's answer came from: its container's memory, its DynamoDB cache, or WLL itself. */
 export type TokenSource = 'memory' | 'cache' | 'issuer';
@@ -19,6 +20,11 @@ export interface TokenResult {
   /** The audience the token is for, such as `wlloyalty.net`. */
   readonly audience: string;
   readonly source: TokenSource;
+  /**
+   * The credential set the token is for (CONTRACT section 8): the client's `credentialSet`, or
+   * `default`. Absent in the answers of a deployment older than credential sets.
+   */
+  readonly credentialSet?: string;
 }
 
 const SOURCES: readonly string[] = ['memory', 'cache', 'issuer'];
@@ -39,5 +45,30 @@ export function parseTokenResult(value: unknown, from: string): TokenResult {
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0) throw fail('no valid expiresIn');
   if (typeof audience !== 'string') throw fail('no audience');
   if (typeof source !== 'string' || !SOURCES.includes(source)) throw fail('no valid source');
-  return { accessToken, tokenType, expiresAt, expiresIn, audience, source: source as TokenSource };
+  const { credentialSet } = fields;
+  if (credentialSet !== undefined && (typeof credentialSet !== 'string' || !isCredentialSetName(credentialSet))) {
+    throw fail('credentialSet is not a set name');
+  }
+  return {
+    accessToken,
+    tokenType,
+    expiresAt,
+    expiresIn,
+    audience,
+    source: source as TokenSource,
+    ...(credentialSet === undefined ? {} : { credentialSet }),
+  };
+}
+
+/**
+ * Refuses an answer for another set than the one asked for. A deployment with credential sets
+ * answers an alias or path it has no set for with its `default` set's token (CONTRACT section 8):
+ * handing that to a caller who asked for `eu-prod` would send one tenant's token to another's
+ * API. An answer without `credentialSet` (a deployment older than sets) cannot be checked.
+ */
+export function checkAnsweredSet(result: TokenResult, asked: string | undefined, from: string, fix: string): TokenResult {
+  if (asked === undefined || result.credentialSet === undefined || result.credentialSet === asked) return result;
+  throw new ConfigurationError(
+    `${from} answered with a token of credential set '${result.credentialSet}', not '${asked}' as asked: ${fix}. The token was not used.`,
+  );
 }

@@ -1,3 +1,4 @@
+import { checkedCredentialSet } from './credential-set';
 import { isLoopback } from './loopback';
 import type { TokenClient } from './token-client';
 import type { TokenResult } from './token-result';
@@ -5,7 +6,16 @@ import type { TokenResult } from './token-result';
 /** Options of {@link createWllFetch}. */
 export interface WllFetchOptions {
   /** Where the admin tokens come from: a client of `createTokenClient` or `createHttpTokenClient`. */
-  readonly tokens: Pick<TokenClient, 'getToken' | 'refreshToken'>;
+  readonly tokens: Pick<TokenClient, 'getToken' | 'refreshToken' | 'credentialSet'>;
+  /**
+   * The credential set whose tokens this fetch may send (CONTRACT section 8): the set of the WLL
+   * client behind `apiKey` and `baseUrl`. A `tokens` client created for another set is refused at
+   * once (TypeError), and a token the service says is of another set is never sent: the request
+   * rejects with a TypeError instead, so one tenant's token cannot reach another tenant's API.
+   * Create `tokens` with the same `credentialSet`.
+   * @default no check: whatever set `tokens` gets
+   */
+  readonly credentialSet?: string;
   /** The tenant's WLL API key, sent as `X-Api-Key`. @default none: no `X-Api-Key` header */
   readonly apiKey?: string;
   /**
@@ -42,12 +52,18 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'D
  * retries twice, never retries a 403 (a token that is valid but not allowed this request), and
  * returns WLL's own answers, errors included, as they are. It rejects with the token client's
  * typed error (`TokenClientError`) when no token can be had, and with a TypeError for a URL the
- * token must not go to.
+ * token must not go to (or, with `credentialSet`, a token of another set).
  *
  * ```ts
  * const tokens = createTokenClient({ functionName: process.env.TOKEN_FUNCTION_NAME! });
  * const wll = createWllFetch({ tokens, apiKey: process.env.WLL_API_KEY, baseUrl: 'https://api.wlloyalty.net/v1/' });
  * const response = await wll('...'); // a path of the WLL admin API, relative to baseUrl
+ * ```
+ *
+ * For one credential set, give the set to both, so they cannot be mixed up:
+ * ```ts
+ * const euTokens = createTokenClient({ functionName: process.env.TOKEN_FUNCTION_NAME!, credentialSet: 'eu-prod' });
+ * const euWll = createWllFetch({ tokens: euTokens, credentialSet: 'eu-prod', apiKey: process.env.WLL_EU_API_KEY, baseUrl: 'https://api.wlloyalty.net/v1/' });
  * ```
  */
 export function createWllFetch(options: WllFetchOptions): WllFetch {
@@ -58,8 +74,24 @@ export function createWllFetch(options: WllFetchOptions): WllFetch {
   if (apiKey !== undefined && (typeof apiKey !== 'string' || apiKey.trim() === '')) {
     throw new TypeError('createWllFetch got an empty apiKey: pass the tenant API key, or leave it out.');
   }
+  const credentialSet = checkedCredentialSet(options.credentialSet);
+  if (credentialSet !== undefined && tokens.credentialSet !== undefined && tokens.credentialSet !== credentialSet) {
+    throw new TypeError(
+      `createWllFetch is for credential set '${credentialSet}', but tokens is a client of set '${tokens.credentialSet}': create the token client with credentialSet: '${credentialSet}'.`,
+    );
+  }
   const base = options.baseUrl === undefined ? undefined : baseUrlOf(options.baseUrl);
   const fetchImpl = options.fetch ?? globalThis.fetch;
+
+  /** The token, when it may go where this fetch sends it. */
+  const ofOurSet = (token: TokenResult): TokenResult => {
+    if (credentialSet !== undefined && token.credentialSet !== undefined && token.credentialSet !== credentialSet) {
+      throw new TypeError(
+        `Refusing to send a token of credential set '${token.credentialSet}' with createWllFetch for set '${credentialSet}': create the token client with credentialSet: '${credentialSet}'.`,
+      );
+    }
+    return token;
+  };
 
   const send = (request: Request, token: TokenResult): Promise<Response> => {
     const headers = new Headers(request.headers);
@@ -75,7 +107,7 @@ export function createWllFetch(options: WllFetchOptions): WllFetch {
     const spare = retryable ? request.clone() : undefined;
     let token: TokenResult;
     try {
-      token = await tokens.getToken();
+      token = ofOurSet(await tokens.getToken());
     } catch (error) {
       discard(spare);
       throw error;
@@ -92,7 +124,7 @@ export function createWllFetch(options: WllFetchOptions): WllFetch {
     }
     let fresh: TokenResult;
     try {
-      fresh = await tokens.refreshToken({ replacing: token });
+      fresh = ofOurSet(await tokens.refreshToken({ replacing: token }));
     } catch (error) {
       discard(spare, first);
       throw error;

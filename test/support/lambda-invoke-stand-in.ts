@@ -13,12 +13,19 @@ import { verifySigV4, type TestCredentials } from './sigv4-verifier';
  * like Lambda: the result as the payload, or `X-Amz-Function-Error: Unhandled` with
  * `{errorType, errorMessage, trace}`; unknown functions, throttling and bad
  * signatures as Lambda's own errors.
+ *
+ * Qualifiers (the `Qualifier` query parameter, or a qualified name or ARN) are recorded and
+ * resolved as Lambda does: `$LATEST` and version numbers reach the function, an alias only when
+ * declared in `aliases` (else ResourceNotFoundException), and the handler's
+ * `invokedFunctionArn` carries the qualifier, as for a deployed alias.
  */
 export const STAND_IN_ACCOUNT = '123456789012';
 
 export interface Invocation {
   readonly functionName: string;
   readonly event: unknown;
+  /** The qualifier invoked (an alias, `$LATEST` or a version); absent for an unqualified invocation. */
+  readonly qualifier?: string;
 }
 
 export class LambdaInvokeStandIn {
@@ -30,6 +37,7 @@ export class LambdaInvokeStandIn {
   private constructor(
     private readonly server: Server,
     private readonly functions: Map<string, Handler>,
+    private readonly aliases: Readonly<Record<string, readonly string[]>>,
     readonly region: string,
   ) {}
 
@@ -37,9 +45,11 @@ export class LambdaInvokeStandIn {
     readonly functions: Record<string, Handler>;
     readonly credentials: readonly TestCredentials[];
     readonly region?: string;
+    /** The aliases of each function, by function name: invoking one runs the function's handler. */
+    readonly aliases?: Record<string, readonly string[]>;
   }): Promise<LambdaInvokeStandIn> {
     const server = createServer();
-    const standIn = new LambdaInvokeStandIn(server, new Map(Object.entries(options.functions)), options.region ?? 'eu-west-1');
+    const standIn = new LambdaInvokeStandIn(server, new Map(Object.entries(options.functions)), options.aliases ?? {}, options.region ?? 'eu-west-1');
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void standIn.handle(req, res, options.credentials));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return standIn;
@@ -76,12 +86,18 @@ export class LambdaInvokeStandIn {
       res.end(JSON.stringify(payload));
     };
     if (!verdict.ok) return refuse(403, verdict.errorType, { message: verdict.message });
-    const match = /^\/2015-03-31\/functions\/([^/?]+)\/invocations(?:\?.*)?$/.exec(req.url ?? '');
+    const match = /^\/2015-03-31\/functions\/([^/?]+)\/invocations(?:\?(.*))?$/.exec(req.url ?? '');
     if (req.method !== 'POST' || !match) return refuse(404, 'UnknownOperationException', { message: 'Unknown operation' });
-    const name = functionNameOf(decodeURIComponent(match[1] as string));
-    const arn = `arn:aws:lambda:${this.region}:${STAND_IN_ACCOUNT}:function:${name}`;
+    const { name, qualifier: named } = functionNameOf(decodeURIComponent(match[1] as string));
+    const given = new URLSearchParams(match[2] ?? '').get('Qualifier') ?? undefined;
+    if (named !== undefined && given !== undefined && named !== given) {
+      return refuse(400, 'InvalidParameterValueException', { Type: 'User', message: 'The derived qualifier from the function name does not match the specified qualifier.' });
+    }
+    const qualifier = given ?? named;
+    const arn = `arn:aws:lambda:${this.region}:${STAND_IN_ACCOUNT}:function:${name}${qualifier === undefined ? '' : `:${qualifier}`}`;
     const handler = this.functions.get(name);
-    if (!handler) return refuse(404, 'ResourceNotFoundException', { Type: 'User', message: `Function not found: ${arn}` });
+    const known = qualifier === undefined || qualifier === '$LATEST' || /^\d+$/.test(qualifier) || (this.aliases[name] ?? []).includes(qualifier);
+    if (!handler || !known) return refuse(404, 'ResourceNotFoundException', { Type: 'User', message: `Function not found: ${arn}` });
     if (this.throttled > 0) {
       this.throttled -= 1;
       return refuse(
@@ -92,7 +108,7 @@ export class LambdaInvokeStandIn {
       );
     }
     const event: unknown = body === '' ? {} : JSON.parse(body);
-    this.invocations.push({ functionName: name, event });
+    this.invocations.push({ functionName: name, event, ...(qualifier === undefined ? {} : { qualifier }) });
     const headers = { 'Content-Type': 'application/json', 'X-Amz-Executed-Version': '$LATEST', 'x-amzn-RequestId': randomUUID() };
     try {
       const result = await handler(event, { ...lambdaContext(), functionName: name, invokedFunctionArn: arn });
@@ -107,8 +123,9 @@ export class LambdaInvokeStandIn {
   }
 }
 
-/** A function name, partial ARN or ARN, with any qualifier dropped. */
-function functionNameOf(identifier: string): string {
-  const arn = /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:)?(?:\d{12}:)?(?:function:)?([A-Za-z0-9_-]+)(?::[A-Za-z0-9$_-]+)?$/.exec(identifier);
-  return arn?.[1] ?? identifier;
+/** The function name in a name, partial ARN or ARN, and the qualifier it names, if any. */
+function functionNameOf(identifier: string): { name: string; qualifier?: string } {
+  const arn = /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:)?(?:\d{12}:)?(?:function:)?([A-Za-z0-9_-]+)(?::([A-Za-z0-9$_-]+))?$/.exec(identifier);
+  if (!arn) return { name: identifier };
+  return { name: arn[1] as string, ...(arn[2] === undefined ? {} : { qualifier: arn[2] }) };
 }

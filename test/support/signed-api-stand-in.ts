@@ -16,6 +16,8 @@ export class SignedApiStandIn {
   readonly verdicts: Verdict[] = [];
   /** Requests that reached the handler. */
   forwarded = 0;
+  /** Each request that reached the handler: method and target below the stage, as sent (still encoded). */
+  readonly requests: string[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -64,6 +66,7 @@ export class SignedApiStandIn {
     // The handler sees the resource path, as behind a real stage.
     req.url = url.slice(prefix.length);
     this.forwarded += 1;
+    this.requests.push(`${req.method ?? 'GET'} ${req.url}`);
     await serve(options.handler, req, res, body === '' ? null : body);
   }
 }

@@ -167,3 +167,46 @@ test('a multi-line message stays on one line', async () => {
 
   expect(out.stderr).toBe("wll-token: WLL's token endpoint failed: first line second line\n");
 });
+
+describe('--set <name>: the credential set', () => {
+  test('goes to the Lambda client and to the HTTP client, for getting and for refreshing', async () => {
+    const viaFunction = await run(['--function', 'vendor', '--set', 'eu-prod']);
+    const viaUrl = await run(['--url', 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/', '--set', 'eu-prod', '--refresh']);
+
+    expect(viaFunction.made).toEqual([{ functionName: 'vendor', credentialSet: 'eu-prod', audience: undefined, region: undefined }]);
+    expect(viaUrl.made).toEqual([{ url: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/', credentialSet: 'eu-prod', audience: undefined, region: undefined }]);
+    expect(viaUrl.calls).toEqual([{ refreshToken: {} }]);
+    expect(parseCliArgs(['--function', 'f', '--set', 'us-staging'])).toMatchObject({ credentialSet: 'us-staging' });
+  });
+
+  test('without it the clients get no credentialSet at all (the default set)', async () => {
+    const out = await run(['--function', 'vendor']);
+
+    expect(out.made[0]).not.toHaveProperty('credentialSet');
+  });
+
+  test.each([
+    [['--function', 'f', '--set', 'EU'], /^wll-token: --set 'EU' is not a credential set name: a lowercase letter, then up to 39 lowercase letters, digits or hyphens, such as 'eu-prod'\./],
+    [['--function', 'f', '--set', 'default'], /^wll-token: --set 'default' is the set used when there is none: leave --set out for it\./],
+    [['--function', 'f', '--set', ''], /^wll-token: --set is empty\./],
+    [['--function', 'f', '--set'], /argument missing/],
+  ])('%j is a usage error, before any client is made', async (argv, message) => {
+    const out = await run(argv);
+
+    expect(out.code).toBe(EXIT_CODES.usage);
+    expect(out.stderr).toMatch(message);
+    expect(out.made).toEqual([]);
+  });
+
+  test('the help documents it with an example', () => {
+    expect(HELP).toMatch(/\[--set <name>\]/);
+    expect(HELP).toMatch(/^ {2}--set <name> {8}the credential set to get \(or refresh\) a token of/m);
+    expect(HELP).toContain('npx wll-token --function wll-token-vendor --set eu-prod');
+  });
+
+  test('--json prints the credentialSet the service answered with', async () => {
+    const out = await run(['--function', 'vendor', '--set', 'eu-prod', '--json'], { ...RESULT, credentialSet: 'eu-prod' });
+
+    expect(JSON.parse(out.stdout)).toMatchObject({ credentialSet: 'eu-prod' });
+  });
+});
