@@ -19,6 +19,8 @@ export interface TokenResult {
   /** The audience the token is for, such as `wlloyalty.net`. */
   readonly audience: string;
   readonly source: TokenSource;
+  /** The credential set the token is for (CONTRACT section 8); `default` without sets. */
+  readonly credentialSet: string;
 }
 
 const SOURCES: readonly string[] = ['memory', 'cache', 'issuer'];
@@ -39,5 +41,7 @@ export function parseTokenResult(value: unknown, from: string): TokenResult {
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0) throw fail('no valid expiresIn');
   if (typeof audience !== 'string') throw fail('no audience');
   if (typeof source !== 'string' || !SOURCES.includes(source)) throw fail('no valid source');
-  return { accessToken, tokenType, expiresAt, expiresIn, audience, source: source as TokenSource };
+  // A deployment from before credential sets serves the default set only.
+  const credentialSet = typeof fields.credentialSet === 'string' ? fields.credentialSet : 'default';
+  return { accessToken, tokenType, expiresAt, expiresIn, audience, source: source as TokenSource, credentialSet };
 }

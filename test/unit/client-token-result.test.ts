@@ -17,6 +17,7 @@ test('the clients parse exactly the function\'s answer', () => {
     expiresIn: 86_100,
     audience: 'wlloyalty.net',
     source: 'cache',
+    credentialSet: 'eu-prod',
   };
 
   expect(parseTokenResult(JSON.parse(JSON.stringify(answer)), 'The service')).toEqual(answer);
