@@ -43,6 +43,7 @@ export async function handler(event: unknown, context: Context): Promise<TokenRe
     // The set comes from what AWS vouches for (alias, API path), before any secret is read.
     const sets = container.config.credentialSets;
     const { set, request } = api ? parseApiEvent(api, sets, context.invokedFunctionArn) : parseInvocation(event, sets, context.invokedFunctionArn);
+    telemetry.logger.appendKeys({ credentialSet: set.name });
     const result = await vend(container, set, request, { startedAtMs, context, api });
     return api ? jsonResponse(200, result) : result;
   } catch (error) {
@@ -51,6 +52,7 @@ export async function handler(event: unknown, context: Context): Promise<TokenRe
     if (api) return errorResponse(publicError);
     throw publicError;
   } finally {
+    telemetry.logger.removeKeys(['credentialSet']);
     flushMetrics(telemetry.metrics);
   }
 }
@@ -73,10 +75,13 @@ async function vend(
 
 async function scheduledRefresh({ services, perSetMetrics }: Container, startedAtMs: number, context: Context): Promise<ScheduledAnswer> {
   const { results, firstError } = await refreshAllSets(services, deadlineOf(context, startedAtMs), context.awsRequestId, {
-    before: (set) => measureForSet(telemetry.metrics, set, perSetMetrics),
-    after: (set, { result }) => {
+    before: (set) => {
+      telemetry.logger.appendKeys({ credentialSet: set.name });
+      measureForSet(telemetry.metrics, set, perSetMetrics);
+    },
+    after: (_set, { result }) => {
       if (result.minted) publishMintCount(telemetry.metrics, result.minted);
-      telemetry.logger.info('Scheduled refresh done', { credentialSet: set.name, ...result });
+      telemetry.logger.info('Scheduled refresh done', { ...result });
       // Each set's metrics go out under its own name before the next set runs.
       flushMetrics(telemetry.metrics);
     },
