@@ -16,9 +16,10 @@ import type { VendedToken } from './token-service';
 export function auditFields(
   token: VendedToken,
   request: TokenRequest,
-  invocation: { context: Context; api?: APIGatewayProxyEvent },
+  invocation: { context: Context; api?: APIGatewayProxyEvent; credentialSet: string },
 ): Record<string, unknown> {
   const fields: Record<string, unknown> = {
+    credentialSet: invocation.credentialSet,
     audience: token.audience,
     source: token.source,
     tokenSha256Prefix: fingerprintPrefix(token.accessToken),

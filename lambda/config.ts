@@ -1,15 +1,20 @@
+import {
+  checkAllowedAudiences,
+  clip,
+  DEFAULT_AUDIENCE,
+  parseAudience,
+  parseRegion,
+  parseSecretId,
+  parseTokenUrl,
+  WLL_TOKEN_ENDPOINTS,
+  type WllRegion,
+} from './config-values';
+import { DEFAULT_SET_NAME, parseCredentialSets, type CredentialSet } from './credential-sets';
 import { ConfigurationError } from './errors';
 
-/** WLL's token endpoints by region (WLL-TOKEN-ENDPOINT.md); `me` is the GCC region. */
-export const WLL_TOKEN_ENDPOINTS = {
-  eu: 'https://auth.wlloyalty.net/oauth/token',
-  us: 'https://auth.us.wlloyalty.net/oauth/token',
-  me: 'https://auth.me.wlloyalty.net/oauth/token',
-} as const;
+export { DEFAULT_AUDIENCE, WLL_TOKEN_ENDPOINTS, type WllRegion };
+export type { CredentialSet };
 
-export type WllRegion = keyof typeof WLL_TOKEN_ENDPOINTS;
-
-export const DEFAULT_AUDIENCE = 'wlloyalty.net';
 export const DEFAULT_REFRESH_MARGIN_SECONDS = 300;
 /** WLL tokens live 24 hours; a margin of a whole lifetime would make every token unusable. */
 export const MAX_REFRESH_MARGIN_SECONDS = 86_399;
@@ -29,7 +34,8 @@ export const MAX_REFRESH_AHEAD_RATIO = 0.9;
 
 /** The function's settings (CONTRACT.md section 1), parsed once per container. */
 export interface Config {
-  readonly credentialsSecretId: string;
+  /** Undefined when CREDENTIAL_SETS names sets and CREDENTIALS_SECRET_ID is unset: then there is no `default` set. */
+  readonly credentialsSecretId?: string;
   readonly tokenTableName: string;
   readonly wllRegion: WllRegion;
   readonly tokenUrl: string;
@@ -42,6 +48,11 @@ export interface Config {
   readonly refreshAheadRatio: number;
   /** How long a container keeps the secret before reading it again (CONTRACT section 2: at most 5 minutes). */
   readonly credentialsMaxAgeSeconds: number;
+  /**
+   * Every credential set (CONTRACT section 8): `default` first when there is one (the
+   * section 1 values above), then those of CREDENTIAL_SETS in their order.
+   */
+  readonly credentialSets: readonly CredentialSet[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -51,19 +62,28 @@ type Env = Readonly<Record<string, string | undefined>>;
  * variable and the accepted values; an empty variable counts as unset.
  */
 export function loadConfig(env: Env): Config {
-  const wllRegion = parseRegion(read(env, 'WLL_REGION') ?? 'eu');
+  const wllRegion = parseRegion('WLL_REGION', read(env, 'WLL_REGION') ?? 'eu');
   const defaultAudience = parseAudience('WLL_AUDIENCE', read(env, 'WLL_AUDIENCE') ?? DEFAULT_AUDIENCE);
-  const config: Config = {
-    credentialsSecretId: parseSecretId(required(env, 'CREDENTIALS_SECRET_ID')),
-    tokenTableName: parseTableName(required(env, 'TOKEN_TABLE_NAME')),
+  const named = parseCredentialSets(read(env, 'CREDENTIAL_SETS'));
+  // With named sets, the section 1 secret is optional: without it there is no default set.
+  const secretId = named.length > 0 ? read(env, 'CREDENTIALS_SECRET_ID') : required(env, 'CREDENTIALS_SECRET_ID');
+  const section1 = {
+    credentialsSecretId: secretId === undefined ? undefined : parseSecretId('CREDENTIALS_SECRET_ID', secretId),
     wllRegion,
-    tokenUrl: parseTokenUrl(read(env, 'WLL_TOKEN_URL') ?? WLL_TOKEN_ENDPOINTS[wllRegion]),
+    tokenUrl: parseTokenUrl('WLL_TOKEN_URL', read(env, 'WLL_TOKEN_URL') ?? WLL_TOKEN_ENDPOINTS[wllRegion]),
     defaultAudience,
     allowedAudiences: Object.freeze(parseAllowedAudiences(read(env, 'WLL_ALLOWED_AUDIENCES'), defaultAudience)),
+  };
+  const { credentialsSecretId } = section1;
+  const defaultSet = credentialsSecretId === undefined ? [] : [Object.freeze({ ...section1, name: DEFAULT_SET_NAME, credentialsSecretId })];
+  const config: Config = {
+    ...section1,
+    tokenTableName: parseTableName(required(env, 'TOKEN_TABLE_NAME')),
     refreshMarginSeconds: parseWholeSeconds(env, 'TOKEN_REFRESH_MARGIN_SECONDS', DEFAULT_REFRESH_MARGIN_SECONDS, MAX_REFRESH_MARGIN_SECONDS),
     leaseSeconds: parseLeaseSeconds(read(env, 'TOKEN_LEASE_SECONDS')),
     refreshAheadRatio: parseRatio(read(env, 'TOKEN_REFRESH_AHEAD_RATIO')),
     credentialsMaxAgeSeconds: parseCredentialsMaxAge(read(env, 'CREDENTIALS_MAX_AGE_SECONDS')),
+    credentialSets: Object.freeze([...defaultSet, ...named]),
   };
   return Object.freeze(config);
 }
@@ -86,41 +106,13 @@ const REQUIRED_HINTS: Record<string, string> = {
   TOKEN_TABLE_NAME: 'the name of the DynamoDB table used as the token cache',
 };
 
-function parseRegion(value: string): WllRegion {
-  const region = value.toLowerCase();
-  if (!Object.hasOwn(WLL_TOKEN_ENDPOINTS, region)) {
-    throw new ConfigurationError(`WLL_REGION is '${clip(value)}': accepted values are eu, us and me (GCC).`);
-  }
-  return region as WllRegion;
-}
-
-// Audiences are hostnames or URLs: printable ASCII without spaces or commas.
-const AUDIENCE_PATTERN = /^[\x21-\x2b\x2d-\x7e]{1,255}$/;
-
-function parseAudience(variable: string, value: string): string {
-  if (!AUDIENCE_PATTERN.test(value)) {
-    throw new ConfigurationError(
-      `${variable} has an invalid audience '${clip(value)}': use a host name such as wlloyalty.net, ` +
-        'staging.wlloyalty.net or production.wlloyalty.net (printable characters, no spaces or commas).',
-    );
-  }
-  return value;
-}
-
 function parseAllowedAudiences(value: string | undefined, defaultAudience: string): string[] {
   if (value === undefined) return [defaultAudience];
-  const audiences = [...new Set(value.split(',').map((item) => item.trim()).filter((item) => item !== ''))];
+  const audiences = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
   if (audiences.length === 0) {
     throw new ConfigurationError('WLL_ALLOWED_AUDIENCES lists no audience: give a comma-separated list, or unset it.');
   }
-  audiences.forEach((audience) => parseAudience('WLL_ALLOWED_AUDIENCES', audience));
-  if (!audiences.includes(defaultAudience)) {
-    throw new ConfigurationError(
-      `WLL_ALLOWED_AUDIENCES (${audiences.join(', ')}) does not include WLL_AUDIENCE '${defaultAudience}': ` +
-        'add it to the list, or change WLL_AUDIENCE to one of them.',
-    );
-  }
-  return audiences;
+  return checkAllowedAudiences({ list: 'WLL_ALLOWED_AUDIENCES', audience: 'WLL_AUDIENCE' }, audiences, defaultAudience);
 }
 
 function parseWholeSeconds(env: Env, name: string, fallback: number, max: number): number {
@@ -169,36 +161,6 @@ function parseRatio(value: string | undefined): number {
   return ratio;
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
-
-function parseTokenUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigurationError(
-      `WLL_TOKEN_URL is not a valid URL: use a full URL such as ${WLL_TOKEN_ENDPOINTS.eu}, or unset it to use WLL_REGION.`,
-    );
-  }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new ConfigurationError(
-      `WLL_TOKEN_URL must use https (plain http is accepted only for a loopback host such as 127.0.0.1); got ${url.protocol}//${url.host}.`,
-    );
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new ConfigurationError('WLL_TOKEN_URL must not carry a user name or password: the credentials come from the secret.');
-  }
-  return url.toString();
-}
-
-function parseSecretId(value: string): string {
-  if (value.length > 2048) {
-    throw new ConfigurationError('CREDENTIALS_SECRET_ID is longer than 2048 characters: give the secret name or ARN.');
-  }
-  return value;
-}
-
 const TABLE_NAME_PATTERN = /^[A-Za-z0-9_.-]{3,255}$/;
 const TABLE_ARN_PATTERN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/;
 
@@ -209,9 +171,4 @@ function parseTableName(value: string): string {
     );
   }
   return value;
-}
-
-/** Echoes a bad value back shortened, so a pasted secret could not fill a log line. */
-function clip(value: string): string {
-  return value.length > 32 ? `${value.slice(0, 32)}...` : value;
 }

@@ -1,12 +1,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { auditFields } from './audit';
-import { loadConfig } from './config';
+import { loadConfig, type CredentialSet } from './config';
+import { DEFAULT_SET_NAME } from './credential-sets';
 import { toPublicError } from './errors';
 import { errorResponse, isApiGatewayEvent, jsonResponse, parseApiEvent } from './http';
-import { countServed, createTelemetry, flushMetrics, logFailure, publishMintCount } from './observability';
-import { parseInvokeEvent, resolveAudience, type TokenRequest } from './requests';
-import { isScheduledEvent, refreshDueTokens, type ScheduledRefreshResult } from './scheduled-refresh';
-import { createTokenService } from './service';
+import { countServed, createTelemetry, flushMetrics, logFailure, measureForSet, publishMintCount } from './observability';
+import { parseInvocation, resolveAudience, type TokenRequest } from './requests';
+import { isScheduledEvent, refreshAllSets, type ScheduledRefreshResult } from './scheduled-refresh';
+import { createTokenServices } from './service';
 import { toTokenResult, type TokenResult } from './token-result';
 
 // Built once per container. A configuration error is kept and reported by every
@@ -15,18 +16,22 @@ const telemetry = createTelemetry(process.env);
 const container = (() => {
   try {
     const config = loadConfig(process.env);
-    return { config, service: createTokenService(config, telemetry) };
+    // Per-set metrics only where CREDENTIAL_SETS names sets: without it, metrics are as before.
+    const perSetMetrics = config.credentialSets.some((set) => set.name !== DEFAULT_SET_NAME);
+    return { config, services: createTokenServices(config, telemetry), perSetMetrics };
   } catch (error) {
     return { error };
   }
 })();
 type Container = Exclude<typeof container, { error: unknown }>;
+type ScheduledAnswer = ScheduledRefreshResult | { credentialSets: Record<string, ScheduledRefreshResult> };
 
 /**
- * One handler for direct invocations (CONTRACT section 4), the REST API (section 5)
- * and the EventBridge schedule that refreshes tokens ahead of their expiry.
+ * One handler for direct invocations (CONTRACT section 4), the REST API (section 5),
+ * both for any credential set (section 8), and the EventBridge schedule that refreshes
+ * tokens ahead of their expiry.
  */
-export async function handler(event: unknown, context: Context): Promise<TokenResult | APIGatewayProxyResult | ScheduledRefreshResult> {
+export async function handler(event: unknown, context: Context): Promise<TokenResult | APIGatewayProxyResult | ScheduledAnswer> {
   const startedAtMs = Date.now();
   // With several invocations at once in one environment (Lambda Managed Instances,
   // npm start), Powertools keeps this context per invocation in Lambda's InvokeStore.
@@ -35,8 +40,11 @@ export async function handler(event: unknown, context: Context): Promise<TokenRe
   try {
     if ('error' in container) throw container.error;
     if (isScheduledEvent(event)) return await scheduledRefresh(container, startedAtMs, context);
-    const request = api ? parseApiEvent(api) : parseInvokeEvent(event);
-    const result = await vend(container, request, { startedAtMs, context, api });
+    // The set comes from what AWS vouches for (alias, API path), before any secret is read.
+    const sets = container.config.credentialSets;
+    const { set, request } = api ? parseApiEvent(api, sets, context.invokedFunctionArn) : parseInvocation(event, sets, context.invokedFunctionArn);
+    telemetry.logger.appendKeys({ credentialSet: set.name });
+    const result = await vend(container, set, request, { startedAtMs, context, api });
     return api ? jsonResponse(200, result) : result;
   } catch (error) {
     const publicError = toPublicError(error, context.awsRequestId);
@@ -44,31 +52,43 @@ export async function handler(event: unknown, context: Context): Promise<TokenRe
     if (api) return errorResponse(publicError);
     throw publicError;
   } finally {
+    telemetry.logger.removeKeys(['credentialSet']);
     flushMetrics(telemetry.metrics);
   }
 }
 
 async function vend(
-  { config, service }: Container,
+  { services, perSetMetrics }: Container,
+  set: CredentialSet,
   request: TokenRequest,
   invocation: { startedAtMs: number; context: Context; api?: APIGatewayProxyEvent },
 ): Promise<TokenResult> {
-  const audience = resolveAudience(request.audience, config);
-  const token = await service.vend({ ...request, audience, deadlineMs: deadlineOf(invocation.context, invocation.startedAtMs), startedAtMs: invocation.startedAtMs });
+  measureForSet(telemetry.metrics, set, perSetMetrics);
+  const audience = resolveAudience(request.audience, set);
+  const token = await services.get(set)!.vend({ ...request, audience, deadlineMs: deadlineOf(invocation.context, invocation.startedAtMs), startedAtMs: invocation.startedAtMs });
   countServed(telemetry.metrics, token.source);
-  const result = toTokenResult(token, Date.now());
+  const result = toTokenResult(token, Date.now(), set.name);
   // The audit line: who got which token (by fingerprint prefix), never the token itself.
-  telemetry.logger.info('Token vended', { ...auditFields(token, request, invocation), expiresIn: result.expiresIn });
+  telemetry.logger.info('Token vended', { ...auditFields(token, request, { ...invocation, credentialSet: set.name }), expiresIn: result.expiresIn });
   return result;
 }
 
-async function scheduledRefresh({ config, service }: Container, startedAtMs: number, context: Context): Promise<ScheduledRefreshResult> {
-  const { result, firstError } = await refreshDueTokens(service, config, deadlineOf(context, startedAtMs), context.awsRequestId);
-  if (result.minted) publishMintCount(telemetry.metrics, result.minted);
-  telemetry.logger.info('Scheduled refresh done', { ...result });
+async function scheduledRefresh({ services, perSetMetrics }: Container, startedAtMs: number, context: Context): Promise<ScheduledAnswer> {
+  const { results, firstError } = await refreshAllSets(services, deadlineOf(context, startedAtMs), context.awsRequestId, {
+    before: (set) => {
+      telemetry.logger.appendKeys({ credentialSet: set.name });
+      measureForSet(telemetry.metrics, set, perSetMetrics);
+    },
+    after: (_set, { result }) => {
+      if (result.minted) publishMintCount(telemetry.metrics, result.minted);
+      telemetry.logger.info('Scheduled refresh done', { ...result });
+      // Each set's metrics go out under its own name before the next set runs.
+      flushMetrics(telemetry.metrics);
+    },
+  });
   // Fail the invocation, so the function's error alarm sees a refresh that does not work.
   if (firstError) throw firstError;
-  return result;
+  return perSetMetrics ? { credentialSets: results } : results[DEFAULT_SET_NAME]!;
 }
 
 /** Leave a second for answering after the last wait or call. */

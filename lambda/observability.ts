@@ -1,12 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { CredentialSet } from './credential-sets';
 import type { CredentialsError } from './errors';
 import { InternalError, type VendorError } from './errors';
 import type { IssuerObserver } from './issuer';
 import type { MintCount } from './mint-counter';
 import { lowestRemainingPercent, parseIssuerQuotaHeaders } from './quota-headers';
 import type { CacheOperation } from './shared-cache';
-import { DEFAULT_SERVICE_NAME, MetricName, METRICS_NAMESPACE, QUOTA_BUCKET_DIMENSION } from './telemetry-names';
+import { CREDENTIAL_SET_DIMENSION, DEFAULT_SERVICE_NAME, MetricName, METRICS_NAMESPACE, QUOTA_BUCKET_DIMENSION } from './telemetry-names';
 import type { ProtocolEvents, TokenSource } from './token-protocol';
 
 /**
@@ -124,9 +125,24 @@ export function secretUnavailable({ logger, metrics }: Telemetry): (error: Crede
   };
 }
 
+/**
+ * With CREDENTIAL_SETS, what this invocation records for `set` is published twice over
+ * in one document: with the dimensions {service}, as always (the existing alarms keep
+ * working), and with {service, credentialSet} (SETS.md point 4). Without it the metrics
+ * are exactly as before. One invocation is for one set; the scheduled refresh flushes
+ * between sets.
+ */
+export function measureForSet(metrics: Metrics, set: CredentialSet, perSet: boolean): void {
+  if (!perSet) return;
+  metrics.addDimensions({});
+  metrics.addDimensions({ [CREDENTIAL_SET_DIMENSION]: set.name });
+}
+
 /** Publishes what this invocation recorded; an invocation with nothing to say stays silent. */
 export function flushMetrics(metrics: Metrics): void {
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  // Without an invocation store the dimensions are shared by the next invocation: drop them.
+  else metrics.clearDimensions();
 }
 
 /**

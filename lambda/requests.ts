@@ -1,5 +1,6 @@
-import type { Config } from './config';
+import { DEFAULT_SET_NAME, type CredentialSet } from './credential-sets';
 import { BadRequestError } from './errors';
+import { setForInvocation } from './set-selection';
 import { SHA256_HEX } from './token-fingerprint';
 
 /** What a caller asks for, whichever entry point it came through. */
@@ -57,6 +58,9 @@ export function parseQuery(
   multi: Record<string, string[] | undefined> | null | undefined,
   options: { refresh: boolean },
 ): { audience?: string; replacesTokenSha256?: string } {
+  if (!isParameterMap(single) || !isParameterMap(multi)) {
+    throw new BadRequestError('The query string parameters are malformed: send name=value pairs, such as ?audience=wlloyalty.net.');
+  }
   const allowed = options.refresh ? QUERY_PARAMETERS : ['audience'];
   const names = new Set([...Object.keys(single ?? {}), ...Object.keys(multi ?? {})]);
   const unknown = [...names].filter((name) => !allowed.includes(name));
@@ -65,14 +69,26 @@ export function parseQuery(
     throw new BadRequestError(`Unknown query parameter ${quoteNames(unknown)}: ${accepted}.`);
   }
   const value = (name: string): string | undefined => {
-    if ((multi?.[name]?.length ?? 0) > 1) throw new BadRequestError(`The ${name} parameter is given more than once: give it once.`);
-    const given = single?.[name] ?? multi?.[name]?.[0];
+    const many = multi?.[name];
+    // Any direct invoker can send an API-shaped event: nothing here is trusted to be a string.
+    if (many !== undefined && many !== null && !(Array.isArray(many) && many.every((item) => typeof item === 'string'))) {
+      throw new BadRequestError(`The ${name} parameter must be text: give it once, as ?${name}=<value>.`);
+    }
+    if ((many?.length ?? 0) > 1) throw new BadRequestError(`The ${name} parameter is given more than once: give it once.`);
+    const given: unknown = single?.[name] ?? many?.[0];
+    if (given !== undefined && given !== null && typeof given !== 'string') {
+      throw new BadRequestError(`The ${name} parameter must be text: give it once, as ?${name}=<value>.`);
+    }
     if (given === '') throw new BadRequestError(`The ${name} parameter is empty: give a value, or leave the parameter out.`);
-    return given;
+    return given ?? undefined;
   };
   const audience = value('audience');
   const replacesTokenSha256 = parseFingerprint(value('replacesTokenSha256'), 'The replacesTokenSha256 parameter');
   return { ...(audience !== undefined && { audience }), ...(replacesTokenSha256 !== undefined && { replacesTokenSha256 }) };
+}
+
+function isParameterMap(value: unknown): boolean {
+  return value === null || value === undefined || (typeof value === 'object' && !Array.isArray(value));
 }
 
 function parseFingerprint(value: unknown, what: string): string | undefined {
@@ -87,13 +103,18 @@ function parseFingerprint(value: unknown, what: string): string | undefined {
   return hex;
 }
 
-/** The audience to use: the default when none is named, else one of the allowed ones. */
-export function resolveAudience(requested: string | undefined, config: Pick<Config, 'defaultAudience' | 'allowedAudiences'>): string {
-  if (requested === undefined) return config.defaultAudience;
-  if (!config.allowedAudiences.includes(requested)) {
+/** The audience to use: the set's default when none is named, else one of the set's allowed ones. */
+export function resolveAudience(
+  requested: string | undefined,
+  set: Pick<CredentialSet, 'defaultAudience' | 'allowedAudiences'> & { readonly name?: string },
+): string {
+  if (requested === undefined) return set.defaultAudience;
+  if (!set.allowedAudiences.includes(requested)) {
+    const named = set.name !== undefined && set.name !== DEFAULT_SET_NAME;
     throw new BadRequestError(
-      `Audience '${printable(requested)}' is not allowed: ask for one of ${config.allowedAudiences.join(', ')} ` +
-        '(an operator can extend WLL_ALLOWED_AUDIENCES).',
+      `Audience '${printable(requested)}' is not allowed${named ? ` for credential set '${set.name}'` : ''}: ask for one of ` +
+        `${set.allowedAudiences.join(', ')} ` +
+        (named ? `(an operator can extend the set's allowedAudiences in CREDENTIAL_SETS).` : '(an operator can extend WLL_ALLOWED_AUDIENCES).'),
     );
   }
   return requested;
@@ -110,4 +131,13 @@ function quoteNames(names: readonly string[]): string {
 function printable(value: string): string {
   const clean = value.slice(0, 65).replace(/[^\x20-\x7e]/g, '?');
   return clean.length > 64 ? `${clean.slice(0, 64)}...` : clean;
+}
+
+/**
+ * A direct invocation: the set its alias selects (see setForInvocation), and the event.
+ * The event cannot name a set: a field for one is an unknown field like any other.
+ */
+export function parseInvocation(event: unknown, sets: readonly CredentialSet[], invokedFunctionArn: unknown): { set: CredentialSet; request: TokenRequest } {
+  const set = setForInvocation(sets, invokedFunctionArn);
+  return { set, request: parseInvokeEvent(event) };
 }

@@ -1,4 +1,4 @@
-import type { Config } from './config';
+import type { CredentialSet } from './credential-sets';
 import { toPublicError, type VendorError } from './errors';
 import type { MintCount } from './mint-counter';
 import type { TokenService } from './token-service';
@@ -34,7 +34,7 @@ export interface ScheduledRefreshRun {
  */
 export async function refreshDueTokens(
   service: TokenService,
-  config: Pick<Config, 'allowedAudiences' | 'defaultAudience'>,
+  config: Pick<CredentialSet, 'allowedAudiences' | 'defaultAudience'>,
   deadlineMs: number,
   requestId: string,
 ): Promise<ScheduledRefreshRun> {
@@ -54,4 +54,33 @@ export async function refreshDueTokens(
   // dashboard see it between mints. A count that cannot be read is simply not reported.
   const minted = firstError ? undefined : await service.mintCount(config.defaultAudience, deadlineMs).catch(() => undefined);
   return { result: minted ? { ...result, minted } : result, firstError };
+}
+
+/** Hooks around each set's run, so its metrics are measured and published for that set. */
+export interface SetRunHooks {
+  before(set: CredentialSet): void;
+  after(set: CredentialSet, run: ScheduledRefreshRun): void;
+}
+
+/**
+ * The scheduled refresh of every credential set, one after the other (each set's metrics
+ * go out under its own name); a set that fails does not stop the others. The result maps
+ * each set's name to its run; the first failure is reported after all sets ran.
+ */
+export async function refreshAllSets(
+  services: ReadonlyMap<CredentialSet, TokenService>,
+  deadlineMs: number,
+  requestId: string,
+  hooks: SetRunHooks,
+): Promise<{ readonly results: Record<string, ScheduledRefreshResult>; readonly firstError?: VendorError }> {
+  const results: Record<string, ScheduledRefreshResult> = {};
+  let firstError: VendorError | undefined;
+  for (const [set, service] of services) {
+    hooks.before(set);
+    const run = await refreshDueTokens(service, set, deadlineMs, requestId);
+    hooks.after(set, run);
+    results[set.name] = run.result;
+    firstError ??= run.firstError;
+  }
+  return { results, firstError };
 }

@@ -13,9 +13,11 @@ export interface TokenResult {
   readonly expiresIn: number;
   readonly audience: string;
   readonly source: TokenSource;
+  /** The credential set the token is for (CONTRACT section 8); `default` without CREDENTIAL_SETS. */
+  readonly credentialSet: string;
 }
 
-export function toTokenResult(token: VendedToken, nowMs: number): TokenResult {
+export function toTokenResult(token: VendedToken, nowMs: number, credentialSet: string): TokenResult {
   return {
     accessToken: token.accessToken,
     tokenType: token.tokenType,
@@ -23,5 +25,6 @@ export function toTokenResult(token: VendedToken, nowMs: number): TokenResult {
     expiresIn: secondsLeft(token, nowMs),
     audience: token.audience,
     source: token.source,
+    credentialSet,
   };
 }

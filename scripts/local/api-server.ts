@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { API_GATEWAY_ALIAS } from '../../lambda/set-selection';
 import { lambdaContext, restProxyEvent } from './lambda-events';
 
 /**
@@ -19,8 +20,9 @@ export interface LocalApi {
   close(): Promise<void>;
 }
 
-/** The API's resources (CONTRACT section 5); any other path reaches the function as `/{proxy+}`. */
+/** The API's resources (CONTRACT sections 5 and 8); any other path reaches the function as `/{proxy+}`. */
 const RESOURCES = new Set(['/token', '/token/refresh']);
+const SET_RESOURCE = /^\/sets\/[^/]+(\/token(?:\/refresh)?)$/;
 const MAX_BODY_BYTES = 64 * 1024;
 /** API Gateway's integration timeout. */
 const TIMEOUT_MS = 29_000;
@@ -54,7 +56,9 @@ export async function serve(handler: ApiHandler, req: IncomingMessage, res: Serv
   const event = toApiGatewayEvent(req, body);
   let result: unknown;
   try {
-    result = await handler(event, lambdaContext({ requestId: event.requestContext.requestId, remainingMs: TIMEOUT_MS, functionName: 'wll-token-vendor-local' }));
+    // As the deployed API does, invoke the alias that vouches for the paths of every credential set.
+    const context = lambdaContext({ requestId: event.requestContext.requestId, remainingMs: TIMEOUT_MS, functionName: 'wll-token-vendor-local', qualifier: API_GATEWAY_ALIAS });
+    result = await handler(event, context);
   } catch {
     // API Gateway's answer when the integration fails; the handler has logged why.
     return gatewayError(res, 502, 'Internal server error');
@@ -75,7 +79,7 @@ export function toApiGatewayEvent(req: IncomingMessage, body: string | null): AP
   return restProxyEvent({
     method: (req.method ?? 'GET').toUpperCase(),
     path: url.pathname,
-    resource: RESOURCES.has(url.pathname) ? url.pathname : '/{proxy+}',
+    resource: resourceOf(url.pathname),
     query,
     headers,
     body,
@@ -114,4 +118,11 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 function close(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** The API resource a path matches, as API Gateway would pick it. */
+function resourceOf(path: string): string {
+  if (RESOURCES.has(path)) return path;
+  const set = SET_RESOURCE.exec(path);
+  return set ? `/sets/{name}${set[1]}` : '/{proxy+}';
 }

@@ -12,15 +12,17 @@ export interface ContextOptions {
   /** Time left in the invocation, as `getRemainingTimeInMillis` counts it down. */
   readonly remainingMs?: number;
   readonly functionName?: string;
+  /** The alias or version invoked (`invokedFunctionArn` ends in `:<qualifier>`); none: the unqualified function. */
+  readonly qualifier?: string;
 }
 
-export function lambdaContext({ requestId = randomUUID(), remainingMs = 20_000, functionName = 'wll-token-vendor' }: ContextOptions = {}): Context {
+export function lambdaContext({ requestId = randomUUID(), remainingMs = 20_000, functionName = 'wll-token-vendor', qualifier }: ContextOptions = {}): Context {
   const deadline = Date.now() + remainingMs;
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}${qualifier === undefined ? '' : `:${qualifier}`}`,
     memoryLimitInMB: '256',
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
@@ -75,7 +77,7 @@ export function restProxyEvent(request: RestRequest): APIGatewayProxyEvent {
     multiValueHeaders: headers,
     queryStringParameters: hasQuery ? last(query) : null,
     multiValueQueryStringParameters: hasQuery ? query : null,
-    pathParameters: resource === '/{proxy+}' ? { proxy: path.slice(1) } : null,
+    pathParameters: pathParameters(resource, path),
     stageVariables: null,
     body: request.body ?? null,
     isBase64Encoded: false,
@@ -94,4 +96,13 @@ export function restProxyEvent(request: RestRequest): APIGatewayProxyEvent {
       identity: { ...NO_IDENTITY, ...request.identity },
     },
   };
+}
+
+/** The values of the resource's `{name}` placeholders in the path, as API Gateway fills them in. */
+function pathParameters(resource: string, path: string): Record<string, string> | null {
+  if (resource === '/{proxy+}') return { proxy: path.slice(1) };
+  const names = [...resource.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
+  const values = new RegExp(`^${resource.replace(/\{\w+\}/g, '([^/]+)')}$`).exec(path);
+  if (names.length === 0 || !values) return null;
+  return Object.fromEntries(names.map((name, i) => [name, values[i + 1]!]));
 }

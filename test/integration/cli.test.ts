@@ -104,8 +104,8 @@ test('--json prints the whole result; --header the Authorization line; a URL end
 
   expect(json.code).toBe(0);
   const result = JSON.parse(json.stdout) as Record<string, unknown>;
-  expect(Object.keys(result).sort()).toEqual(['accessToken', 'audience', 'expiresAt', 'expiresIn', 'source', 'tokenType']);
-  expect(result).toMatchObject({ tokenType: 'Bearer', audience: 'wlloyalty.net' });
+  expect(Object.keys(result).sort()).toEqual(['accessToken', 'audience', 'credentialSet', 'expiresAt', 'expiresIn', 'source', 'tokenType']);
+  expect(result).toMatchObject({ tokenType: 'Bearer', audience: 'wlloyalty.net', credentialSet: 'default' });
   expectSameToken(result.accessToken, wll.issued[0]?.accessToken);
   expect(header.code).toBe(0);
   expect(header.stdout.startsWith('Authorization: Bearer ')).toBe(true);

@@ -1,6 +1,6 @@
 import { PLACEHOLDER_SECRET_TEMPLATE } from '../../lambda/secret-format';
 import { startHarness, type Harness } from '../support/harness';
-import { callApi, invokeDirect, lambdaContext, type Handler } from '../support/lambda-runtime';
+import { apiEvent, callApi, invokeDirect, lambdaContext, type Handler } from '../support/lambda-runtime';
 
 /**
  * Every error row of CONTRACT section 5, each produced by a real cause, through the
@@ -65,6 +65,22 @@ describe('400 bad_request', () => {
     const outcome = await invokeDirect(h.loadHandler(), event);
 
     expect(outcome).toMatchObject({ ok: false, errorType: 'BadRequestError' });
+    expect(h.wll.requests).toBe(0);
+  });
+
+  test.each<[string, unknown]>([
+    ['a number', 5],
+    ['a list', ['wlloyalty.net']],
+    ['an object', { audience: 'wlloyalty.net' }],
+    ['a boolean', true],
+  ])('a query value that is %s is 400, not 500 (issue 17 defect 6)', async (_what, value) => {
+    const handler = h.loadHandler();
+    const event = { ...apiEvent(), queryStringParameters: { audience: value }, multiValueQueryStringParameters: { audience: [value] } };
+
+    const response = (await handler(event, lambdaContext())) as { statusCode: number; body: string };
+
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({ error: 'bad_request', message: 'The audience parameter must be text: give it once, as ?audience=<value>.' });
     expect(h.wll.requests).toBe(0);
   });
 

@@ -5,8 +5,8 @@ import { lambdaContext as sharedLambdaContext, restProxyEvent } from '../../scri
 export type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** A Lambda context as the runtime passes it, with a fresh request id. */
-export function lambdaContext(remainingMs = 20_000): Context {
-  return sharedLambdaContext({ remainingMs });
+export function lambdaContext(remainingMs = 20_000, qualifier?: string): Context {
+  return sharedLambdaContext({ remainingMs, qualifier });
 }
 
 /** What a direct invocation returns to its caller: the result, or the runtime's error payload. */
@@ -14,10 +14,13 @@ export type InvokeOutcome =
   | { readonly ok: true; readonly result: Record<string, unknown> }
   | { readonly ok: false; readonly errorType: string; readonly errorMessage: string; readonly error: unknown };
 
-/** Invokes like `lambda:InvokeFunction` does: a thrown error becomes errorType/errorMessage. */
-export async function invokeDirect(handler: Handler, event: unknown): Promise<InvokeOutcome> {
+/**
+ * Invokes like `lambda:InvokeFunction` does: a thrown error becomes errorType/errorMessage.
+ * `qualifier`: the alias (a credential set's name) or version invoked.
+ */
+export async function invokeDirect(handler: Handler, event: unknown, qualifier?: string): Promise<InvokeOutcome> {
   try {
-    const result = await handler(event, lambdaContext());
+    const result = await handler(event, lambdaContext(20_000, qualifier));
     return { ok: true, result: JSON.parse(JSON.stringify(result)) as Record<string, unknown> };
   } catch (error) {
     const { name, message } = error as Error;
@@ -26,8 +29,8 @@ export async function invokeDirect(handler: Handler, event: unknown): Promise<In
 }
 
 /** A direct invocation that must succeed: its result, or an error naming what the function threw. */
-export async function vendOrFail(handler: Handler, event: unknown = {}): Promise<Record<string, unknown>> {
-  const outcome = await invokeDirect(handler, event);
+export async function vendOrFail(handler: Handler, event: unknown = {}, qualifier?: string): Promise<Record<string, unknown>> {
+  const outcome = await invokeDirect(handler, event, qualifier);
   if (!outcome.ok) throw new Error(`invocation failed: ${outcome.errorType}: ${outcome.errorMessage}`);
   return outcome.result;
 }
@@ -38,6 +41,8 @@ export interface ApiRequest {
   readonly query?: Record<string, string | string[]>;
   /** The API resource that matched; defaults to the path. */
   readonly resource?: string;
+  /** The function alias API Gateway invokes; none: the unqualified function. */
+  readonly qualifier?: string;
 }
 
 /** A REST API proxy-integration event, as API Gateway sends it for a SigV4-signed caller. */
@@ -69,7 +74,7 @@ export interface ApiResponse {
 
 /** Sends an API event through the handler and parses the answer. */
 export async function callApi(handler: Handler, request: ApiRequest = {}): Promise<ApiResponse> {
-  const response = (await handler(apiEvent(request), lambdaContext())) as APIGatewayProxyResult;
+  const response = (await handler(apiEvent(request), lambdaContext(20_000, request.qualifier))) as APIGatewayProxyResult;
   return {
     statusCode: response.statusCode,
     headers: (response.headers ?? {}) as Record<string, string>,

@@ -18,6 +18,7 @@ const RESULT: TokenResult = {
   expiresIn: 86_100,
   audience: 'wlloyalty.net',
   source: 'issuer',
+  credentialSet: 'default',
 };
 
 /** Runs the CLI with clients that answer `outcome`, and records how they were made and called. */

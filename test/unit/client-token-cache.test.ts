@@ -14,6 +14,7 @@ function result(accessToken: string, expiresIn = 3600, nowMs = T0): TokenResult 
     expiresIn,
     audience: 'wlloyalty.net',
     source: 'issuer',
+    credentialSet: 'default',
   };
 }
 

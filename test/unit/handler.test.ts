@@ -3,9 +3,10 @@ import { apiEvent, invokeDirect, lambdaContext, type Handler } from '../support/
 
 // A service that fails in a way nobody planned for: the handler must fail closed.
 jest.mock('../../lambda/service', () => ({
-  createTokenService: () => ({
-    vend: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'secret-internals')")),
-  }),
+  createTokenServices: (config: { credentialSets: unknown[] }) =>
+    new Map(
+      config.credentialSets.map((set) => [set, { vend: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'secret-internals')")) }]),
+    ),
 }));
 
 function loadHandler(): Handler {

@@ -1,5 +1,5 @@
 import { BadRequestError } from '../../lambda/errors';
-import { parseInvokeEvent, parseQuery, resolveAudience } from '../../lambda/requests';
+import { parseInvocation, parseInvokeEvent, parseQuery, resolveAudience } from '../../lambda/requests';
 
 const CONFIG = { defaultAudience: 'wlloyalty.net', allowedAudiences: ['wlloyalty.net', 'staging.wlloyalty.net'] };
 
@@ -87,5 +87,47 @@ test('the audience defaults to the configured one and must be allowed', () => {
   expect(resolveAudience('staging.wlloyalty.net', CONFIG)).toBe('staging.wlloyalty.net');
   expect(() => resolveAudience('production.wlloyalty.net', CONFIG)).toThrow(
     "Audience 'production.wlloyalty.net' is not allowed: ask for one of wlloyalty.net, staging.wlloyalty.net",
+  );
+});
+
+const SET = { credentialsSecretId: 'wll/x', wllRegion: 'eu' as const, tokenUrl: 'https://a/t', defaultAudience: 'wlloyalty.net', allowedAudiences: ['wlloyalty.net'] };
+const DEFAULT_SET = { ...SET, name: 'default' };
+const EU_PROD = { ...SET, name: 'eu-prod', allowedAudiences: ['wlloyalty.net', 'staging.wlloyalty.net'] };
+const FN = 'arn:aws:lambda:eu-west-1:123456789012:function:wll-token-vendor';
+
+test.each([
+  [`${FN}:eu-prod`, 'eu-prod'],
+  [FN, 'default'],
+  [`${FN}:$LATEST`, 'default'],
+  [`${FN}:12`, 'default'],
+  [`${FN}:other-alias`, 'default'],
+  [`${FN}:default`, 'default'],
+  [undefined, 'default'],
+])('a direct invocation of %s serves set %s', (arn, name) => {
+  expect(parseInvocation({}, [DEFAULT_SET, EU_PROD], arn).set.name).toBe(name);
+});
+
+test('without a default set, an invocation through no set alias names the aliases to invoke, briefly', () => {
+  const many = Array.from({ length: 50 }, (_, i) => ({ ...SET, name: `set-${i}-${'x'.repeat(30)}` }));
+
+  expect(() => parseInvocation({}, [EU_PROD], FN)).toThrow(
+    new BadRequestError('This function has no default credential set: invoke the alias of a set (Qualifier, or FunctionName <function>:<set>), one of eu-prod.'),
+  );
+  expect(() => parseInvocation({}, many, FN)).toThrow(/and 40 more\.$/);
+  expect(() => parseInvocation({}, many, FN)).toThrow(expect.objectContaining({ message: expect.stringMatching(/^.{0,1000}$/s) }) as Error);
+});
+
+test.each([{ credentialSet: 'eu-prod' }, { set: 'eu-prod' }, { audience: 'wlloyalty.net', credentialSet: 'eu-prod' }])(
+  'the event cannot pick a set: %p is an unknown field',
+  (event) => {
+    expect(() => parseInvocation(event, [DEFAULT_SET, EU_PROD], FN)).toThrow(/Unknown field '(credentialSet|set)'/);
+  },
+);
+
+test("a named set's audiences are its own, and its refusal says where to extend them", () => {
+  expect(resolveAudience('staging.wlloyalty.net', EU_PROD)).toBe('staging.wlloyalty.net');
+  expect(() => resolveAudience('staging.wlloyalty.net', DEFAULT_SET)).toThrow(/\(an operator can extend WLL_ALLOWED_AUDIENCES\)/);
+  expect(() => resolveAudience('evil.example.com', EU_PROD)).toThrow(
+    "Audience 'evil.example.com' is not allowed for credential set 'eu-prod': ask for one of wlloyalty.net, staging.wlloyalty.net (an operator can extend the set's allowedAudiences in CREDENTIAL_SETS).",
   );
 });

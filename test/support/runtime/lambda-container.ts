@@ -93,6 +93,8 @@ export interface OutputLine {
 interface Pending {
   readonly requestId: string;
   readonly event: unknown;
+  /** The alias or version invoked; none: the unqualified function. */
+  readonly qualifier?: string;
   readonly startedAt: number;
   readonly resolve: (result: InvocationResult) => void;
   readonly logs: string[];
@@ -160,11 +162,13 @@ export class LambdaContainer {
   /**
    * Invokes the function with `event` (RequestResponse). On a standard container,
    * invocations take turns, as Lambda never sends a container two events at once.
+   * `qualifier`: the alias (a credential set's name) or version invoked, which the
+   * runtime passes on in the invoked function ARN.
    */
-  invoke(event: unknown): Promise<InvocationResult> {
+  invoke(event: unknown, qualifier?: string): Promise<InvocationResult> {
     if (this.stopped) return Promise.reject(new Error(`${this.label} is stopped`));
-    if (this.maxConcurrency > 1) return this.run(event);
-    const result = this.turn.then(() => this.run(event));
+    if (this.maxConcurrency > 1) return this.run(event, qualifier);
+    const result = this.turn.then(() => this.run(event, qualifier));
     this.turn = result.catch(() => undefined);
     return result;
   }
@@ -211,9 +215,9 @@ export class LambdaContainer {
     await this.api.close();
   }
 
-  private run(event: unknown): Promise<InvocationResult> {
+  private run(event: unknown, qualifier?: string): Promise<InvocationResult> {
     return new Promise((resolve) => {
-      const pending: Pending = { requestId: newRequestId(), event, startedAt: Date.now(), resolve, logs: [], coldStart: false };
+      const pending: Pending = { requestId: newRequestId(), event, qualifier, startedAt: Date.now(), resolve, logs: [], coldStart: false };
       this.counters.invocations += 1;
       this.queue.push(pending);
       if (!this.runtime) this.spawnRuntime();
@@ -272,7 +276,7 @@ export class LambdaContainer {
       const delivered = this.api.deliver({
         requestId: pending.requestId,
         deadlineMs: deliveredAt + this.timeoutMs,
-        functionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${this.functionName}`,
+        functionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${this.functionName}${pending.qualifier === undefined ? '' : `:${pending.qualifier}`}`,
         event: pending.event,
       });
       if (!delivered) {
