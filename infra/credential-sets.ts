@@ -84,7 +84,7 @@ function validateSet(name: string, props: CredentialSetProps | undefined): Crede
       ...(props.monthlyTokenBudget !== undefined && {
         monthlyTokenBudget: requireInRange('monthlyTokenBudget', props.monthlyTokenBudget, { min: 1, max: 1_000_000_000, integer: true }),
       }),
-      idPart: name.replace(/(^|-)([a-z0-9])/g, (_match, _hyphen, character: string) => character.toUpperCase()),
+      idPart: credentialSetIdPart(name),
     };
   } catch (error) {
     if (error instanceof TokenVendorSettingsError) {
@@ -92,6 +92,11 @@ function validateSet(name: string, props: CredentialSetProps | undefined): Crede
     }
     throw error;
   }
+}
+
+/** A set's name in PascalCase, for construct and output ids: `eu-prod` -> `EuProd`. */
+export function credentialSetIdPart(name: string): string {
+  return name.replace(/(^|-)([a-z0-9])/g, (_match, _hyphen, character: string) => character.toUpperCase()).replace(/-/g, '');
 }
 
 /** The set named `name`, or a settings error naming the sets there are. */

@@ -183,6 +183,7 @@ export class TokenVendor extends Construct {
       scheduleInterval,
       quotaAlarmPercent,
       monthlyTokenBudget,
+      credentialSetBudgets: sets.flatMap((set) => (set.monthlyTokenBudget === undefined ? [] : [{ name: set.name, monthlyTokenBudget: set.monthlyTokenBudget }])),
     });
     if (props.dashboard ?? true) {
       this.dashboard = createTokenDashboard(this, {
@@ -194,6 +195,7 @@ export class TokenVendor extends Construct {
         alarms: this.alarms,
         quotaAlarmPercent,
         monthlyTokenBudget,
+        credentialSets: sets.map((set) => set.name),
       });
     }
   }

@@ -45,6 +45,8 @@ export const MetricName = {
 
 /** The extra dimension of `IssuerQuotaRemaining`. */
 export const QUOTA_BUCKET_DIMENSION = 'bucket';
+/** The dimension naming the credential set on per-set metrics (CONTRACT section 8). */
+export const CREDENTIAL_SET_DIMENSION = 'credentialSet';
 
 /** Kinds of issuer failure; each is also counted as `IssuerFailure<Kind>`, e.g. `IssuerFailureTimeout`. */
 export const ISSUER_FAILURE_KINDS = [
