@@ -105,7 +105,7 @@ function readCredentialSet(name: string, settings: unknown): CredentialSetProps 
       result[key] = item;
     }
   }
-  return result as CredentialSetProps;
+  return result;
 }
 
 /**

@@ -64,7 +64,7 @@ describe('the function', () => {
     const permissions = propertiesOf<Record<string, unknown>>(template, 'AWS::Lambda::Permission').filter(
       (permission) => !String(permission.Principal).endsWith('.amazonaws.com'),
     );
-    const aliasOf = (name: string) => stack.resolve(vendor.credentialSets.find((set) => set.name === name)!.alias.functionArn);
+    const aliasOf = (name: string): unknown => stack.resolve(vendor.credentialSets.find((set) => set.name === name)!.alias.functionArn);
     expect(permissions).toEqual([
       { Action: 'lambda:InvokeFunction', FunctionName: aliasOf('eu-prod'), Principal: 'arn:aws:iam::222222222222:role/partner' },
       { Action: 'lambda:InvokeFunction', FunctionName: aliasOf('staging'), Principal: '*', PrincipalOrgID: 'o-a1b2c3d4e5' },
@@ -170,8 +170,8 @@ describe('an organization in the construct-wide allowedPrincipalArns (the defaul
   it('is allowed the default routes through aws:PrincipalOrgID and the unqualified function through PrincipalOrgID', () => {
     const orgStack = new Stack(createApp({ nag: false }), 'Org');
     new TokenVendor(orgStack, 'V', { allowedPrincipalArns: ['o-a1b2c3d4e5'] });
-    const orgTemplate = Template.fromStack(orgStack);
-    orgTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', {
+    const assertTemplate = Template.fromStack(orgStack);
+    assertTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', {
       Policy: {
         Statement: Match.arrayWith([
           {
@@ -184,7 +184,7 @@ describe('an organization in the construct-wide allowedPrincipalArns (the defaul
         ]),
       },
     });
-    orgTemplate.hasResourceProperties('AWS::Lambda::Permission', { Principal: '*', PrincipalOrgID: 'o-a1b2c3d4e5', FunctionName: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) });
+    assertTemplate.hasResourceProperties('AWS::Lambda::Permission', { Principal: '*', PrincipalOrgID: 'o-a1b2c3d4e5', FunctionName: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) });
   });
 });
 
@@ -192,8 +192,8 @@ describe('the private API', () => {
   it('is PRIVATE, associated with its endpoints, and denies requests from anywhere else', () => {
     const privateStack = new Stack(createApp({ nag: false }), 'Private');
     new TokenVendor(privateStack, 'V', { privateApi: { vpcEndpointIds: ['vpce-0123456789abcdef0'] } });
-    const privateTemplate = Template.fromStack(privateStack);
-    privateTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', {
+    const assertTemplate = Template.fromStack(privateStack);
+    assertTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', {
       EndpointConfiguration: { Types: ['PRIVATE'], VpcEndpointIds: ['vpce-0123456789abcdef0'] },
       Policy: {
         Statement: Match.arrayWith([
@@ -207,6 +207,6 @@ describe('the private API', () => {
         ]),
       },
     });
-    privateTemplate.allResourcesProperties('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' });
+    assertTemplate.allResourcesProperties('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' });
   });
 });
