@@ -1,6 +1,6 @@
 import type { Node } from 'constructs';
 import { DEFAULT_REFRESH_MARGIN_SECONDS, MAX_REFRESH_MARGIN_SECONDS } from '../lambda/config';
-import type { TokenVendorProps } from './token-vendor-props';
+import type { CredentialSetProps, TokenVendorProps } from './token-vendor-props';
 
 /** The context keys of the app (CONTRACT section 6 and later), with their defaults in cdk.json. */
 export const CONTEXT_KEYS = [
@@ -13,6 +13,7 @@ export const CONTEXT_KEYS = [
   'refreshScheduleMinutes',
   'monthlyTokenBudget',
   'apiCloudWatchRole',
+  'credentialSets',
 ] as const;
 
 /** A context value of the wrong shape, or a misspelt key; the message says which and what to use. */
@@ -47,7 +48,64 @@ export function readTokenVendorContext(node: Node): TokenVendorProps {
     refreshScheduleMinutes: readWholeNumber(node, 'refreshScheduleMinutes', 'minutes: use 1 to 1440, or 0 to turn the scheduled refresh off (default 30)'),
     monthlyTokenBudget: budget === 0 ? undefined : budget,
     apiCloudWatchRole: readBoolean(node, 'apiCloudWatchRole'),
+    credentialSets: readCredentialSets(node),
   };
+}
+
+const SET_LIST_KEYS = ['allowedAudiences', 'allowedPrincipalArns'];
+const SET_STRING_KEYS = ['wllRegion', 'wllAudience', 'secretName'];
+
+/**
+ * `credentialSets`: a JSON object from set name to the set's settings, in cdk.json or as a JSON string
+ * with -c. Shapes are checked here; names and values by the construct, which names the set and key.
+ */
+function readCredentialSets(node: Node): Record<string, CredentialSetProps> | undefined {
+  const key = 'credentialSets';
+  let value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      throw invalidValue(key, 'it is not valid JSON: give a JSON object such as {"eu-prod": {"secretName": "wll/eu-prod"}}');
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidValue(key, `expected a JSON object from set name to settings, such as {"eu-prod": {"wllRegion": "eu"}}, got ${JSON.stringify(value).slice(0, 80)}`);
+  }
+  const sets = Object.entries(value as Record<string, unknown>);
+  if (sets.length === 0) return undefined;
+  return Object.fromEntries(sets.map(([name, settings]) => [name, readCredentialSet(name, settings)]));
+}
+
+function readCredentialSet(name: string, settings: unknown): CredentialSetProps {
+  const invalid = (problem: string): ContextError => invalidValue('credentialSets', `set '${name.slice(0, 60)}': ${problem}`);
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+    throw invalid(`expected an object with the set's settings (or {} for the defaults), got ${JSON.stringify(settings).slice(0, 80)}`);
+  }
+  const result: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(settings as Record<string, unknown>)) {
+    if (SET_LIST_KEYS.includes(key)) {
+      const list = typeof item === 'string' ? item.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '') : item;
+      if (!Array.isArray(list) || !list.every((entry) => typeof entry === 'string')) {
+        throw invalid(`${key}: expected a list of strings, got ${JSON.stringify(item).slice(0, 80)}`);
+      }
+      result[key] = list;
+    } else if (SET_STRING_KEYS.includes(key)) {
+      if (typeof item !== 'string') throw invalid(`${key}: expected a string, got ${JSON.stringify(item).slice(0, 80)}`);
+      result[key] = item;
+    } else if (key === 'monthlyTokenBudget') {
+      const number = typeof item === 'string' && /^\s*\d+\s*$/.test(item) ? Number(item) : item;
+      if (typeof number !== 'number' || !Number.isInteger(number)) {
+        throw invalid(`${key}: ${JSON.stringify(item).slice(0, 40)} is not a whole number of tokens per month`);
+      }
+      result[key] = number;
+    } else {
+      // Passed on: the construct refuses it, naming the set and listing the settings there are.
+      result[key] = item;
+    }
+  }
+  return result;
 }
 
 /**

@@ -19,11 +19,12 @@ export interface CredentialsSecret {
  * a placeholder. A created secret is retained on stack deletion: it holds credentials an
  * operator typed in, which a redeploy must not lose.
  */
-export function createCredentialsSecret(scope: Construct, secretName: string | undefined): CredentialsSecret {
+export function createCredentialsSecret(scope: Construct, secretName: string | undefined, credentialSet?: string): CredentialsSecret {
   const id = 'CredentialsSecret';
   if (secretName === undefined || secretName.trim() === '') {
+    const forSet = credentialSet === undefined ? '' : ` (credential set ${credentialSet})`;
     const secret = new secretsmanager.Secret(scope, id, {
-      description: 'WLL client credentials for the token vendor: {"client_id": "...", "client_secret": "..."}',
+      description: `WLL client credentials for the token vendor${forSet}: {"client_id": "...", "client_secret": "..."}`,
       // Generated, so no credential-looking plaintext sits in the template; the empty client_id
       // and the placeholder key make the function answer "credentials not set yet".
       generateSecretString: {

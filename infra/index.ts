@@ -2,6 +2,14 @@
  * The CDK side of the package: the reusable construct and the deployable stack.
  * `import { TokenVendor } from 'wll-token-vendor/infra'`.
  */
-export { TokenVendor, type TokenVendorProps, type TokenVendorAlarms } from './token-vendor';
+export {
+  TokenVendor,
+  type TokenVendorProps,
+  type TokenVendorAlarms,
+  type CredentialSetProps,
+  type CredentialSetGrantOptions,
+  type PrivateApiProps,
+  type TokenVendorCredentialSet,
+} from './token-vendor';
 export { TokenVendorStack, type TokenVendorStackProps } from './token-vendor-stack';
 export { TokenVendorSettingsError } from './settings';

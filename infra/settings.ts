@@ -96,12 +96,20 @@ export function parseSecretReference(value: string): SecretReference {
   return { kind: 'name', name: value };
 }
 
-/** A principal allowed to call the API and invoke the function: a whole account, or one role or user. */
-export type AllowedPrincipal = { readonly kind: 'account'; readonly account: string } | { readonly kind: 'arn'; readonly arn: string };
+/**
+ * A principal allowed to call the API and invoke the function: a whole account, one role or user, or
+ * every principal of an AWS Organizations organization.
+ */
+export type AllowedPrincipal =
+  | { readonly kind: 'account'; readonly account: string }
+  | { readonly kind: 'arn'; readonly arn: string }
+  | { readonly kind: 'organization'; readonly organizationId: string };
 
 const ACCOUNT_ID = /^\d{12}$/;
 const ROOT_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):root$/;
 const ROLE_OR_USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[A-Za-z0-9+=,.@_/-]{1,512}$/;
+// The format of an organization id (Organizations API reference, Organization.Id).
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 
 export function parseAllowedPrincipal(value: string): AllowedPrincipal {
   // A token (say, a role ARN from another stack) is left for CloudFormation to check at deploy.
@@ -111,20 +119,32 @@ export function parseAllowedPrincipal(value: string): AllowedPrincipal {
   const root = ROOT_ARN.exec(trimmed)?.[1];
   if (root !== undefined) return { kind: 'account', account: root };
   if (ROLE_OR_USER_ARN.test(trimmed)) return { kind: 'arn', arn: trimmed };
+  if (ORGANIZATION_ID.test(trimmed)) return { kind: 'organization', organizationId: trimmed };
   const hint = trimmed.includes('*') ? ' A wildcard is not accepted: it would open the API to every AWS account.' : '';
   throw new TokenVendorSettingsError(
     `allowedPrincipalArns has '${clip(value)}', which is not an IAM principal: use a 12-digit account id or an ARN such as ` +
-      `arn:aws:iam::123456789012:root, arn:aws:iam::123456789012:role/name or arn:aws:iam::123456789012:user/name.${hint}`,
+      'arn:aws:iam::123456789012:root, arn:aws:iam::123456789012:role/name or arn:aws:iam::123456789012:user/name, ' +
+      `or an AWS Organizations id such as o-a1b2c3d4e5 (every principal of the organization).${hint}`,
   );
 }
 
 /** Parses the list, dropping repeats (an account given both as an id and as its root ARN counts once). */
 export function parseAllowedPrincipals(values: readonly string[]): AllowedPrincipal[] {
   const byKey = new Map<string, AllowedPrincipal>();
-  for (const principal of values.map(parseAllowedPrincipal)) {
-    byKey.set(principal.kind === 'account' ? principal.account : principal.arn, principal);
-  }
+  for (const principal of values.map(parseAllowedPrincipal)) byKey.set(principalKey(principal), principal);
   return [...byKey.values()];
+}
+
+/** What identifies a principal: its account id, ARN or organization id. */
+export function principalKey(principal: AllowedPrincipal): string {
+  switch (principal.kind) {
+    case 'account':
+      return principal.account;
+    case 'arn':
+      return principal.arn;
+    case 'organization':
+      return principal.organizationId;
+  }
 }
 
 /** Checks a numeric setting against its range; the message names the setting. */

@@ -23,6 +23,16 @@ export interface TokenVendorAlarms {
   readonly issuerQuotaLow?: cloudwatch.Alarm;
   /** This month's mints passed 80 % of `monthlyTokenBudget`; undefined without a budget. */
   readonly monthlyTokenBudget?: cloudwatch.Alarm;
+  /** Per credential set with a `monthlyTokenBudget`, by set name: its mints this month passed 80 % of it. */
+  readonly credentialSetMonthlyTokenBudgets?: Readonly<Record<string, cloudwatch.Alarm>>;
+}
+
+/** Every alarm of `alarms`, the per-set ones included. */
+export function allAlarms(alarms: TokenVendorAlarms): cloudwatch.Alarm[] {
+  const { credentialSetMonthlyTokenBudgets, ...single } = alarms;
+  return [...Object.values(single), ...Object.values(credentialSetMonthlyTokenBudgets ?? {})].filter(
+    (alarm): alarm is cloudwatch.Alarm => alarm !== undefined,
+  );
 }
 
 export interface TokenAlarmsOptions {
@@ -36,6 +46,8 @@ export interface TokenAlarmsOptions {
   /** Remaining share of a quota bucket, in percent, at or below which the quota alarm fires; 0 for none. */
   readonly quotaAlarmPercent: number;
   readonly monthlyTokenBudget?: number;
+  /** Credential sets with a monthly budget of their own. */
+  readonly credentialSetBudgets?: ReadonlyArray<{ readonly name: string; readonly monthlyTokenBudget: number }>;
 }
 
 /** Share of the monthly budget at which the budget alarm fires. */
@@ -77,6 +89,17 @@ export function createTokenAlarms(scope: Construct, options: TokenAlarmsOptions)
     return created;
   };
   const sum = { period: METRIC_PERIOD, statistic: cloudwatch.Stats.SUM };
+  const budgetAlarm = (id: string, metrics: TokenMetrics, budget: number, whose: string): cloudwatch.Alarm =>
+    alarm(id, {
+      metric: metrics.gauge(MetricName.tokensMintedThisMonth, 'Maximum'),
+      threshold: budget * BUDGET_ALARM_SHARE,
+      comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      gauge: true,
+      description:
+        `More than ${BUDGET_ALARM_SHARE * 100} % of the monthly token budget${whose} (${budget}) was minted this UTC month. ` +
+        'Check ForcedRefreshes and ServedFromIssuer on the dashboard for the cause before the issuer quota runs out.',
+    });
+  const setBudgets = options.credentialSetBudgets ?? [];
   return {
     errors: alarm('Errors', {
       metric: handler.metricErrors(sum),
@@ -117,15 +140,16 @@ export function createTokenAlarms(scope: Construct, options: TokenAlarmsOptions)
       }),
     }),
     ...(options.monthlyTokenBudget !== undefined && {
-      monthlyTokenBudget: alarm('MonthlyTokenBudget', {
-        metric: metrics.gauge(MetricName.tokensMintedThisMonth, 'Maximum'),
-        threshold: options.monthlyTokenBudget * BUDGET_ALARM_SHARE,
-        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        gauge: true,
-        description:
-          `More than ${BUDGET_ALARM_SHARE * 100} % of the monthly token budget (${options.monthlyTokenBudget}) was minted this UTC month. ` +
-          'Check ForcedRefreshes and ServedFromIssuer on the dashboard for the cause before the issuer quota runs out.',
-      }),
+      monthlyTokenBudget: budgetAlarm('MonthlyTokenBudget', metrics, options.monthlyTokenBudget, ''),
+    }),
+    ...(setBudgets.length > 0 && {
+      credentialSetMonthlyTokenBudgets: Object.fromEntries(
+        setBudgets.map((set) => [
+          set.name,
+          // Named and identified after the set: adding or removing another set leaves this alarm alone.
+          budgetAlarm(`MonthlyTokenBudget-${set.name}`, metrics.forCredentialSet(set.name), set.monthlyTokenBudget, ` of credential set ${set.name}`),
+        ]),
+      ),
     }),
   };
 }

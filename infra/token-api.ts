@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { CfnResource, FeatureFlags, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acknowledgeNagFinding } from './nag-acknowledgements';
-import { type AllowedPrincipal, TokenVendorSettingsError } from './settings';
+import { type AllowedPrincipal, principalKey, TokenVendorSettingsError } from './settings';
 
 export interface TokenApiOptions {
   readonly handler: lambda.Function;
@@ -19,22 +20,37 @@ export interface TokenApiOptions {
   readonly cloudWatchRole: boolean | undefined;
   /** The API's name: unique per construct instance, so its ApiName metrics are its own. */
   readonly apiName: string;
+  /** The credential sets: each gets `/sets/<name>/token` and `/sets/<name>/token/refresh`. */
+  readonly credentialSets: readonly ApiCredentialSet[];
+  /** Interface VPC endpoint ids of a private API; undefined for a regional one. */
+  readonly vpcEndpointIds?: readonly string[];
+}
+
+/** What the API needs of a credential set. */
+export interface ApiCredentialSet {
+  readonly name: string;
+  /** Principals of other accounts allowed this set's two methods. */
+  readonly principals: readonly AllowedPrincipal[];
 }
 
 export interface TokenApi {
   readonly api: apigateway.RestApi;
-  /** execute-api ARNs of the two methods on the deployed stage. */
+  /** execute-api ARNs of the two methods of the default set on the deployed stage. */
   readonly methodArns: string[];
+  /** execute-api ARNs of each credential set's two methods on the deployed stage. */
+  readonly setMethodArns: ReadonlyMap<string, string[]>;
 }
 
 const STAGE_NAME = 'prod';
 /** The app's feature flag that turns CDK's default for RestApi's `cloudWatchRole` to false. */
 export const DISABLE_CLOUDWATCH_ROLE_FLAG = '@aws-cdk/aws-apigateway:disableCloudWatchRole';
-// The two routes, as the resource policy and grantApiAccess name them.
+// The two routes, as the resource policy and grantApiAccess name them; a set's are below /sets/<name>.
 const ROUTES = [
   { method: 'GET', path: '/token' },
   { method: 'POST', path: '/token/refresh' },
 ] as const;
+const setRoutes = (name: string) => ROUTES.map((route) => ({ method: route.method, path: `/sets/${name}${route.path}` }));
+const SET_NAME = 'method.request.path.name';
 // Optional query strings, declared so the API documents them; the function validates their values.
 const AUDIENCE = 'method.request.querystring.audience';
 const REPLACES_TOKEN_SHA256 = 'method.request.querystring.replacesTokenSha256';
@@ -46,25 +62,15 @@ const REPLACES_TOKEN_SHA256 = 'method.request.querystring.replacesTokenSha256';
  * hold tokens). No CORS: callers are AWS principals signing with SigV4, not browsers.
  */
 export function createTokenApi(scope: Construct, options: TokenApiOptions): TokenApi {
-  const principals = options.principals.map(toIamPrincipal);
   const cloudWatchRole = options.cloudWatchRole ?? !FeatureFlags.of(scope).isEnabled(DISABLE_CLOUDWATCH_ROLE_FLAG);
   if (cloudWatchRole) refuseSecondAccountSetting(scope, options.cloudWatchRole === undefined);
   const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', { retention: options.logRetention });
   const api = new apigateway.RestApi(scope, 'Api', {
     restApiName: options.apiName,
     description: 'WLL token vendor: GET /token and POST /token/refresh, IAM-authorized',
-    endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+    endpointConfiguration: endpointConfiguration(scope, options.vpcEndpointIds),
     cloudWatchRole,
-    policy: new iam.PolicyDocument({
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['execute-api:Invoke'],
-          principals: principals.length > 0 ? principals : [new iam.AccountRootPrincipal()],
-          // 'execute-api:/...' stands for this API's own ARN, which its policy cannot reference.
-          resources: ROUTES.map((route) => `execute-api:/${STAGE_NAME}/${route.method}${route.path}`),
-        }),
-      ],
-    }),
+    policy: new iam.PolicyDocument({ statements: resourcePolicy(options) }),
     deployOptions: {
       stageName: STAGE_NAME,
       throttlingRateLimit: options.throttlingRateLimit,
@@ -80,7 +86,12 @@ export function createTokenApi(scope: Construct, options: TokenApiOptions): Toke
   // The stack names its outputs itself (CONTRACT section 6); a construct should not add any.
   api.node.tryRemoveChild('Endpoint');
   // API Gateway applies a changed resource policy only with a new deployment.
-  api.latestDeployment?.addToLogicalId({ allowedPrincipals: options.principals });
+  api.latestDeployment?.addToLogicalId({
+    allowedPrincipals: options.principals,
+    // Only when there are any: a deployment without sets keeps its deployment's logical id.
+    ...(options.credentialSets.length > 0 && { credentialSets: options.credentialSets }),
+    ...(options.vpcEndpointIds !== undefined && { vpcEndpointIds: options.vpcEndpointIds }),
+  });
 
   const integration = new apigateway.LambdaIntegration(options.handler, { proxy: true, allowTestInvoke: false });
   // Neither method declares a body model, so body validation accepts any body; it is on because
@@ -97,27 +108,104 @@ export function createTokenApi(scope: Construct, options: TokenApiOptions): Toke
     // The fingerprint of the token the WLL API refused: compare-and-refresh (CONTRACT section 4).
     token.addResource('refresh').addMethod('POST', integration, methodOptions({ [AUDIENCE]: false, [REPLACES_TOKEN_SHA256]: false })),
   ];
+  if (options.credentialSets.length > 0) {
+    // One resource with a path parameter serves every set: the function reads the set from the path
+    // (CONTRACT section 8); IAM tells the sets apart by the concrete path in the request's ARN.
+    const setToken = api.root.addResource('sets').addResource('{name}').addResource('token');
+    methods.push(
+      setToken.addMethod('GET', integration, methodOptions({ [SET_NAME]: true, [AUDIENCE]: false })),
+      setToken.addResource('refresh').addMethod('POST', integration, methodOptions({ [SET_NAME]: true, [AUDIENCE]: false, [REPLACES_TOKEN_SHA256]: false })),
+    );
+  }
 
   // A listed principal may also invoke the function directly: principals of other accounts need
   // this resource-side permission (plus their own identity policy); without a list, same-account
   // callers need only the identity policy that grantInvoke() writes.
-  for (const principal of options.principals) {
-    options.handler.addPermission(`Invoke${shortHash(principalKey(principal))}`, {
-      principal: toIamPrincipal(principal),
-      action: 'lambda:InvokeFunction',
-    });
-  }
+  // (A set's principals get the same on the set's alias: credential-set-resources.ts.)
+  allowInvocations(options.handler, options.principals);
   acknowledgeApiFindings(api, methods);
   const stage = api.deploymentStage.stageName;
-  return { api, methodArns: ROUTES.map((route) => api.arnForExecuteApi(route.method, route.path, stage)) };
+  const arns = (routes: ReadonlyArray<{ method: string; path: string }>) => routes.map((route) => api.arnForExecuteApi(route.method, route.path, stage));
+  return {
+    api,
+    methodArns: arns(ROUTES),
+    setMethodArns: new Map(options.credentialSets.map((set) => [set.name, arns(setRoutes(set.name))])),
+  };
+}
+
+/**
+ * Lets `principals` invoke `target` (the function, or a set's alias) through a resource-based
+ * permission on exactly that ARN; an organization through `principalOrgId`.
+ */
+export function allowInvocations(target: lambda.IFunction, principals: readonly AllowedPrincipal[]): void {
+  for (const principal of principals) {
+    target.addPermission(`Invoke${shortHash(principalKey(principal))}`, { principal: toIamPrincipal(principal), action: 'lambda:InvokeFunction' });
+  }
 }
 
 function toIamPrincipal(principal: AllowedPrincipal): iam.IPrincipal {
-  return principal.kind === 'account' ? new iam.AccountPrincipal(principal.account) : new iam.ArnPrincipal(principal.arn);
+  switch (principal.kind) {
+    case 'account':
+      return new iam.AccountPrincipal(principal.account);
+    case 'arn':
+      return new iam.ArnPrincipal(principal.arn);
+    case 'organization':
+      return new iam.OrganizationPrincipal(principal.organizationId);
+  }
 }
 
-function principalKey(principal: AllowedPrincipal): string {
-  return principal.kind === 'account' ? principal.account : principal.arn;
+/**
+ * The API's resource policy: for the default set's routes and then for each set's, the listed
+ * principals (or this account, whose principals then need only an identity policy) and, for an
+ * organization id, any principal whose `aws:PrincipalOrgID` is it. A private API also denies every
+ * request that did not come through one of its VPC endpoints.
+ */
+function resourcePolicy(options: TokenApiOptions): iam.PolicyStatement[] {
+  // 'execute-api:/...' stands for this API's own ARN, which its policy cannot reference.
+  const resources = (routes: ReadonlyArray<{ method: string; path: string }>) => routes.map((route) => `execute-api:/${STAGE_NAME}/${route.method}${route.path}`);
+  const statements = allowStatements(options.principals, resources(ROUTES));
+  for (const set of options.credentialSets) statements.push(...allowStatements(set.principals, resources(setRoutes(set.name))));
+  if (options.vpcEndpointIds !== undefined) {
+    statements.push(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['execute-api:Invoke'],
+        principals: [new iam.AnyPrincipal()],
+        resources: ['execute-api:/*'],
+        conditions: { StringNotEquals: { 'aws:SourceVpce': [...options.vpcEndpointIds] } },
+      }),
+    );
+  }
+  return statements;
+}
+
+function allowStatements(principals: readonly AllowedPrincipal[], resources: string[]): iam.PolicyStatement[] {
+  const named = principals.filter((principal) => principal.kind !== 'organization').map(toIamPrincipal);
+  const organizations = principals.flatMap((principal) => (principal.kind === 'organization' ? [principal.organizationId] : []));
+  const statements = [
+    new iam.PolicyStatement({ actions: ['execute-api:Invoke'], principals: named.length > 0 ? named : [new iam.AccountRootPrincipal()], resources }),
+  ];
+  if (organizations.length > 0) {
+    statements.push(
+      new iam.PolicyStatement({
+        actions: ['execute-api:Invoke'],
+        principals: [new iam.AnyPrincipal()],
+        resources,
+        conditions: { StringEquals: { 'aws:PrincipalOrgID': organizations } },
+      }),
+    );
+  }
+  return statements;
+}
+
+function endpointConfiguration(scope: Construct, vpcEndpointIds: readonly string[] | undefined): apigateway.EndpointConfiguration {
+  if (vpcEndpointIds === undefined) return { types: [apigateway.EndpointType.REGIONAL] };
+  // Associating the endpoints also gives the API the endpoint-specific host names
+  // (<api-id>-<vpce-id>.execute-api.<region>.amazonaws.com) for VPCs without private DNS.
+  const vpcEndpoints = vpcEndpointIds.map((vpcEndpointId) =>
+    ec2.InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(scope, `ApiVpcEndpoint-${vpcEndpointId}`, { vpcEndpointId, port: 443 }),
+  );
+  return { types: [apigateway.EndpointType.PRIVATE], vpcEndpoints };
 }
 
 // Construct ids from the principal rather than its position, so reordering the list changes nothing.

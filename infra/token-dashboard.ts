@@ -4,7 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { ISSUER_FAILURE_KINDS, MetricName } from '../lambda/telemetry-names';
-import { BUDGET_ALARM_SHARE, type TokenVendorAlarms } from './token-alarms';
+import { allAlarms, BUDGET_ALARM_SHARE, type TokenVendorAlarms } from './token-alarms';
 import { METRIC_PERIOD, type TokenMetrics } from './token-metrics';
 
 export interface TokenDashboardOptions {
@@ -15,6 +15,8 @@ export interface TokenDashboardOptions {
   readonly alarms: TokenVendorAlarms;
   readonly quotaAlarmPercent: number;
   readonly monthlyTokenBudget?: number;
+  /** Names of the credential sets: with any, a row of per-set graphs. */
+  readonly credentialSets: readonly string[];
 }
 
 const GRAPH_HEIGHT = 6;
@@ -26,7 +28,7 @@ const GRAPH_HEIGHT = 6;
  */
 export function createTokenDashboard(scope: Construct, options: TokenDashboardOptions): cloudwatch.Dashboard {
   const { metrics, handler, api } = options;
-  const alarms = Object.values(options.alarms).filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
+  const alarms = allAlarms(options.alarms);
   const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', {
     dashboardName: options.dashboardName,
     // About one token lifetime: enough to see the scheduled renewals and the mints they caused.
@@ -118,6 +120,7 @@ export function createTokenDashboard(scope: Construct, options: TokenDashboardOp
     ]),
     graph('Function concurrency', 8, [lambdaStat('ConcurrentExecutions', cloudwatch.Stats.MAXIMUM, 'Concurrent executions')]),
   );
+  if (options.credentialSets.length > 0) addCredentialSetRow(dashboard, metrics, graph);
   const apiStat = (statistic: string, label: string) => ({ period: METRIC_PERIOD, statistic, label });
   dashboard.addWidgets(
     graph('API requests and errors', 12, [
@@ -132,6 +135,31 @@ export function createTokenDashboard(scope: Construct, options: TokenDashboardOp
     ]),
   );
   return dashboard;
+}
+
+/** Per credential set (one line each, named after it): mints, issuer requests and failures, quota left, mints this month. */
+function addCredentialSetRow(
+  dashboard: cloudwatch.Dashboard,
+  metrics: TokenMetrics,
+  graph: (title: string, width: number, left: cloudwatch.IMetric[], extra?: Partial<cloudwatch.GraphWidgetProps>) => cloudwatch.GraphWidget,
+): void {
+  const sum = cloudwatch.Stats.SUM;
+  dashboard.addWidgets(
+    new cloudwatch.TextWidget({
+      markdown: '#### Per credential set\nOne line per set that published in the period (the default set included when it is used).',
+      width: 24,
+      height: 1,
+    }),
+  );
+  dashboard.addWidgets(
+    graph('Tokens minted per set', 6, [metrics.perCredentialSet(MetricName.tokensMinted, sum)]),
+    graph('Issuer requests per set', 6, [metrics.perCredentialSet(MetricName.issuerRequests, sum)]),
+    graph('Issuer failures per set', 6, [metrics.perCredentialSet(MetricName.issuerFailures, sum)]),
+    graph('Lowest quota share left per set (%)', 6, [metrics.perCredentialSet(MetricName.issuerQuotaLowestRemainingPercent, 'Minimum')], {
+      leftYAxis: { min: 0, max: 100 },
+    }),
+  );
+  dashboard.addWidgets(graph('Tokens minted this UTC month per set', 24, [metrics.perCredentialSet(MetricName.tokensMintedThisMonth, 'Maximum')]));
 }
 
 function budgetAnnotations(budget: number | undefined): cloudwatch.HorizontalAnnotation[] {

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,7 +8,10 @@ import type { Construct } from 'constructs';
 import type { CredentialsSecret } from './credentials-secret';
 import { functionCode } from './function-code';
 import { acknowledgeNagFinding } from './nag-acknowledgements';
-import type { FunctionSettings } from './settings';
+import { DEFAULT_AUDIENCE } from '../lambda/config';
+import { type FunctionSettings, TokenVendorSettingsError } from './settings';
+
+const DEFAULT_REGION = 'eu';
 
 export interface TokenFunctionOptions {
   readonly settings: FunctionSettings;
@@ -17,6 +20,17 @@ export interface TokenFunctionOptions {
   readonly key: kms.IKey;
   readonly credentials: CredentialsSecret;
   readonly logRetention: logs.RetentionDays;
+  /** The credential sets, each with its secret (CONTRACT section 8); empty for the default set alone. */
+  readonly credentialSets: readonly FunctionCredentialSet[];
+}
+
+/** What the function needs of a credential set: its settings and its secret. */
+export interface FunctionCredentialSet {
+  readonly name: string;
+  readonly wllRegion: string;
+  readonly wllAudience: string;
+  readonly allowedAudiences: readonly string[];
+  readonly credentials: CredentialsSecret;
 }
 
 // The issuer client spends at most 12 s (3 attempts of up to 5 s, with backoff), and a container
@@ -58,6 +72,7 @@ export function createTokenFunction(scope: Construct, options: TokenFunctionOpti
       TOKEN_REFRESH_MARGIN_SECONDS: String(settings.refreshMarginSeconds),
       POWERTOOLS_SERVICE_NAME: options.serviceName,
       POWERTOOLS_LOG_LEVEL: 'INFO',
+      ...(options.credentialSets.length > 0 && { CREDENTIAL_SETS: credentialSetsVariable(scope, options.credentialSets) }),
     },
   });
 
@@ -86,10 +101,45 @@ export function createTokenFunction(scope: Construct, options: TokenFunctionOpti
       conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(scope).region}.amazonaws.com` } },
     }),
   );
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [credentials.policyResource] }));
+  // Every set's secret and nothing else (sets sharing a secret name it once).
+  const secrets = [...new Set([credentials.policyResource, ...options.credentialSets.map((set) => set.credentials.policyResource)])];
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }));
 
   acknowledgeFunctionFindings(fn);
   return fn;
+}
+
+// Lambda's limit on the whole environment (names and values).
+const ENVIRONMENT_LIMIT_BYTES = 4096;
+// What a secret ARN known only at deploy may take in the environment: a name of up to 512 characters
+// would be more, but CloudFormation names a created secret after its logical id (about 100 in all).
+const DEPLOY_TIME_ARN_BYTES = 110;
+
+/**
+ * CREDENTIAL_SETS (CONTRACT section 8): a JSON object from set name to settings. Values equal to
+ * the function's defaults are left out: Lambda's environment holds 4 KB in all.
+ */
+function credentialSetsVariable(scope: Construct, sets: readonly FunctionCredentialSet[]): string {
+  const value: Record<string, Record<string, unknown>> = {};
+  for (const set of sets) {
+    const onlyTheDefaultAudience = set.allowedAudiences.length === 1 && set.allowedAudiences[0] === set.wllAudience;
+    value[set.name] = {
+      secretId: set.credentials.secretId,
+      ...(set.wllRegion !== DEFAULT_REGION && { wllRegion: set.wllRegion }),
+      ...(set.wllAudience !== DEFAULT_AUDIENCE && { audience: set.wllAudience }),
+      ...(!onlyTheDefaultAudience && { allowedAudiences: set.allowedAudiences }),
+    };
+  }
+  const estimate = JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'string' && Token.isUnresolved(item) ? 'x'.repeat(DEPLOY_TIME_ARN_BYTES) : item,
+  ).length;
+  if (estimate > ENVIRONMENT_LIMIT_BYTES - 1024) {
+    throw new TokenVendorSettingsError(
+      `credentialSets would need about ${estimate} bytes in the function's environment, which Lambda limits to 4 KB in all: ` +
+        'use fewer sets per deployment, or give the sets existing secrets by short name (secretName) instead of created ones.',
+    );
+  }
+  return Stack.of(scope).toJsonString(value);
 }
 
 function acknowledgeFunctionFindings(fn: lambda.Function): void {

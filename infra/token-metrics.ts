@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { METRICS_NAMESPACE, MetricName, QUOTA_BUCKET_DIMENSION } from '../lambda/telemetry-names';
+import { CREDENTIAL_SET_DIMENSION, METRICS_NAMESPACE, MetricName, QUOTA_BUCKET_DIMENSION } from '../lambda/telemetry-names';
 
 /** The period of the alarms and of the dashboard's graphs. */
 export const METRIC_PERIOD = Duration.minutes(5);
@@ -10,7 +10,35 @@ export const METRIC_PERIOD = Duration.minutes(5);
  * for its alarms and its dashboard. Names come from lambda/telemetry-names.ts only.
  */
 export class TokenMetrics {
-  constructor(readonly serviceName: string) {}
+  /**
+   * @param credentialSet a set's name: its per-set metrics (dimensions `service` and `credentialSet`);
+   *   without it, the service-wide ones every invocation publishes
+   */
+  constructor(
+    readonly serviceName: string,
+    readonly credentialSet?: string,
+  ) {}
+
+  /** The same metrics for one credential set. */
+  forCredentialSet(name: string): TokenMetrics {
+    return new TokenMetrics(this.serviceName, name);
+  }
+
+  /**
+   * One line per credential set of a per-set metric (a SEARCH over the `credentialSet` dimension, so
+   * every set that published shows, named after it).
+   */
+  perCredentialSet(metricName: string, statistic: string): cloudwatch.MathExpression {
+    const search =
+      `SEARCH('{${METRICS_NAMESPACE},${CREDENTIAL_SET_DIMENSION},service} ` +
+      `MetricName="${metricName}" service="${this.serviceName}"', '${statistic}', ${METRIC_PERIOD.toSeconds()})`;
+    return new cloudwatch.MathExpression({
+      expression: search,
+      usingMetrics: {},
+      label: `\${PROP('Dim.${CREDENTIAL_SET_DIMENSION}')}`,
+      period: METRIC_PERIOD,
+    });
+  }
 
   /** A counter: the sum over the period. */
   count(metricName: string, label?: string, period: Duration = METRIC_PERIOD): cloudwatch.Metric {
@@ -47,7 +75,8 @@ export class TokenMetrics {
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName,
-      dimensionsMap: { service: this.serviceName },
+      dimensionsMap:
+        this.credentialSet === undefined ? { service: this.serviceName } : { service: this.serviceName, [CREDENTIAL_SET_DIMENSION]: this.credentialSet },
       statistic,
       period,
       label,

@@ -117,4 +117,69 @@ export interface TokenVendorProps {
    *   this account and region only (as the AWS managed key `aws/dynamodb` does)
    */
   readonly tableKeyDeployRoleArns?: string[];
+
+  // Credential sets and private access (issue 16, CONTRACT section 8).
+
+  /**
+   * Further credential sets (WLL clients) this deployment vends tokens for, by name. Each set gets a Lambda
+   * alias named after it, the API resources `/sets/<name>/token` and `/sets/<name>/token/refresh`, and
+   * its own secret; callers are granted one set at a time ({@link TokenVendor.grantInvoke},
+   * {@link TokenVendor.grantApiAccess} with `credentialSet`). A name matches `^[a-z][a-z0-9-]{0,39}$` and is
+   * not `default` (the set the settings above describe, which every deployment has); at most 50 sets.
+   * @default - no sets: the `default` set alone, exactly as without this prop
+   */
+  readonly credentialSets?: Readonly<Record<string, CredentialSetProps>>;
+  /**
+   * Make the REST API private: reachable only through the given interface VPC endpoints for
+   * `execute-api`. The API's endpoint type becomes PRIVATE and its resource policy denies every request
+   * that does not come through one of them (`aws:SourceVpce`); callers still sign with SigV4 (AWS_IAM).
+   * @default - a regional API, reachable from anywhere by principals that IAM allows
+   */
+  readonly privateApi?: PrivateApiProps;
+}
+
+/** One credential set of {@link TokenVendorProps.credentialSets}: a WLL client and who may get its tokens. */
+export interface CredentialSetProps {
+  /**
+   * WLL region whose token endpoint serves this set: `eu`, `us` or `me` (GCC).
+   * @default 'eu'
+   */
+  readonly wllRegion?: string;
+  /**
+   * Audience used when a caller of this set names none.
+   * @default 'wlloyalty.net'
+   */
+  readonly wllAudience?: string;
+  /**
+   * Audiences callers of this set may ask for; must include `wllAudience`.
+   * @default - `wllAudience` alone
+   */
+  readonly allowedAudiences?: string[];
+  /**
+   * Name, or complete ARN, of an existing Secrets Manager secret holding this set's
+   * `{"client_id": "...", "client_secret": "..."}`. A name is looked up in the stack's account and region.
+   * @default - a secret is created for the set (and retained on stack deletion) holding a placeholder until an operator sets it
+   */
+  readonly secretName?: string;
+  /**
+   * Principals of other accounts allowed to get this set's tokens, and this set's only: 12-digit account
+   * ids, IAM ARNs (`arn:aws:iam::<account>:root`, `...:role/<name>`, `...:user/<name>`) or AWS Organizations
+   * ids (`o-` and 10 to 32 lowercase letters or digits: every principal of that organization). They are
+   * named by the API's resource policy for this set's two methods and by a permission on this set's alias;
+   * they still need `execute-api:Invoke` / `lambda:InvokeFunction` in their own identity policy.
+   * @default - the deploying account only (principals with an identity policy from the grant methods)
+   */
+  readonly allowedPrincipalArns?: string[];
+  /**
+   * Tokens the issuer may mint per UTC month for this set (a whole number, at least 1): an alarm fires
+   * when this set's mints this month pass 80 % of it.
+   * @default - no budget alarm for the set
+   */
+  readonly monthlyTokenBudget?: number;
+}
+
+/** The interface VPC endpoints of {@link TokenVendorProps.privateApi}. */
+export interface PrivateApiProps {
+  /** Ids of the interface VPC endpoints for `execute-api` (`vpce-...`) through which callers reach the API; at least one. */
+  readonly vpcEndpointIds: string[];
 }

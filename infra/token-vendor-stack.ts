@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { credentialSetIdPart } from './credential-sets';
 import { TokenVendor, type TokenVendorProps } from './token-vendor';
 
 /** Props of the standalone stack: the construct's settings plus the usual stack props. */
@@ -28,5 +29,22 @@ export class TokenVendorStack extends Stack {
       description: 'Secret holding {"client_id","client_secret"}: set it with aws secretsmanager put-secret-value',
       value: vendor.secret.secretArn,
     });
+    // Per credential set, ids derived from its name (eu-prod -> CredentialSetEuProd...), so they stay put
+    // when sets are added or removed.
+    for (const set of vendor.credentialSets) {
+      const id = `CredentialSet${credentialSetIdPart(set.name)}`;
+      new CfnOutput(this, `${id}AliasArn`, {
+        description: `Credential set ${set.name}: invoke this alias (lambda:InvokeFunction) for its tokens`,
+        value: set.alias.functionArn,
+      });
+      new CfnOutput(this, `${id}TokenUrl`, {
+        description: `Credential set ${set.name}: GET this URL, and POST <url>/refresh, signed with SigV4`,
+        value: set.tokenUrl,
+      });
+      new CfnOutput(this, `${id}SecretArn`, {
+        description: `Credential set ${set.name}: the secret holding its {"client_id","client_secret"}`,
+        value: set.secret.secretArn,
+      });
+    }
   }
 }

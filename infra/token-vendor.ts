@@ -9,12 +9,14 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { addCredentialSetAliases, createCredentialSetSecrets, type DeployedCredentialSet } from './credential-set-resources';
+import { findCredentialSet, validateCredentialSets } from './credential-sets';
 import { createCredentialsSecret } from './credentials-secret';
 import { instanceName } from './instance-name';
 import { acknowledgeNagFinding } from './nag-acknowledgements';
 import { parseAllowedPrincipals, requireInRange, TokenVendorSettingsError, validateFunctionSettings } from './settings';
 import { createTokenAlarms, type TokenVendorAlarms } from './token-alarms';
-import { createTokenApi } from './token-api';
+import { allowInvocations, createTokenApi } from './token-api';
 import { createTokenDashboard } from './token-dashboard';
 import { createTokenFunction } from './token-function';
 import { allowTableReadsThroughDynamoDB, createTableKey } from './token-key';
@@ -23,9 +25,31 @@ import { createRefreshSchedule } from './token-schedule';
 import type { TokenVendorProps } from './token-vendor-props';
 
 export type { TokenVendorAlarms } from './token-alarms';
-export type { TokenVendorProps } from './token-vendor-props';
+export type { CredentialSetProps, PrivateApiProps, TokenVendorProps } from './token-vendor-props';
+
+/** Options of the grant methods. */
+export interface CredentialSetGrantOptions {
+  /**
+   * The credential set to grant, by name: its alias, or its two API methods, alone.
+   * @default - the `default` set: the unqualified function, or `GET /token` and `POST /token/refresh`
+   */
+  readonly credentialSet?: string;
+}
+
+/** A credential set's resources, as {@link TokenVendor.credentialSets} exposes them. */
+export interface TokenVendorCredentialSet {
+  /** The set's name: its alias's name and its path segment below `/sets/`. */
+  readonly name: string;
+  /** The Lambda alias direct callers of this set invoke. */
+  readonly alias: lambda.IAlias;
+  /** The secret holding this set's client credentials. */
+  readonly secret: secretsmanager.ISecret;
+  /** The full URL of this set's `GET` method (`<api url>sets/<name>/token`); the refresh is below it. */
+  readonly tokenUrl: string;
+}
 
 const SERVICE_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+const VPC_ENDPOINT_ID = /^vpce-[0-9a-f]{8,17}$/;
 const DEFAULT_REFRESH_SCHEDULE_MINUTES = 30;
 const DEFAULT_QUOTA_ALARM_PERCENT = 20;
 
@@ -58,7 +82,11 @@ export class TokenVendor extends Construct {
   readonly dashboard?: cloudwatch.Dashboard;
   /** The EventBridge rule of the scheduled refresh; undefined when it is off. */
   readonly refreshSchedule?: events.Rule;
+  /** The credential sets of `credentialSets`, in the order given; empty without any. */
+  readonly credentialSets: readonly TokenVendorCredentialSet[];
   private readonly methodArns: string[];
+  private readonly setMethodArns: ReadonlyMap<string, string[]>;
+  private readonly deployedSets: readonly DeployedCredentialSet[];
 
   constructor(scope: Construct, id: string, props: TokenVendorProps = {}) {
     super(scope, id);
@@ -69,6 +97,8 @@ export class TokenVendor extends Construct {
       throw new TokenVendorSettingsError(`serviceName '${this.serviceName}' is invalid: use 1 to 100 letters, digits and . _ -.`);
     }
     const principals = parseAllowedPrincipals(props.allowedPrincipalArns ?? []);
+    const sets = validateCredentialSets(props.credentialSets);
+    const vpcEndpointIds = validatePrivateApi(props.privateApi);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const throttlingRateLimit = requireInRange('throttlingRateLimit', props.throttlingRateLimit ?? 50, { min: 1, max: 10_000, integer: false });
@@ -105,6 +135,7 @@ export class TokenVendor extends Construct {
 
     const credentials = createCredentialsSecret(this, props.secretName);
     this.secret = credentials.secret;
+    const setSecrets = createCredentialSetSecrets(this, sets);
     this.function = createTokenFunction(this, {
       settings,
       serviceName: this.serviceName,
@@ -112,7 +143,11 @@ export class TokenVendor extends Construct {
       key: this.key,
       credentials,
       logRetention,
+      credentialSets: setSecrets,
     });
+    this.deployedSets = addCredentialSetAliases(this, this.function, setSecrets);
+    // A set's principals may invoke that set's alias, and nothing else.
+    for (const set of this.deployedSets) allowInvocations(set.alias, set.principals);
     const role = this.function.role;
     if (role === undefined) throw new Error('The token function has no role to let use the table key.');
     allowTableReadsThroughDynamoDB(this.key, role);
@@ -125,9 +160,18 @@ export class TokenVendor extends Construct {
       throttlingBurstLimit,
       cloudWatchRole: props.apiCloudWatchRole,
       apiName: name,
+      credentialSets: sets,
+      vpcEndpointIds,
     });
     this.api = api.api;
     this.methodArns = api.methodArns;
+    this.setMethodArns = api.setMethodArns;
+    this.credentialSets = this.deployedSets.map((set) => ({
+      name: set.name,
+      alias: set.alias,
+      secret: set.credentials.secret,
+      tokenUrl: `${this.api.url}sets/${set.name}/token`,
+    }));
     const scheduleInterval = scheduleMinutes > 0 ? Duration.minutes(scheduleMinutes) : undefined;
     if (scheduleInterval) this.refreshSchedule = createRefreshSchedule(this, this.function, scheduleInterval);
 
@@ -140,6 +184,7 @@ export class TokenVendor extends Construct {
       scheduleInterval,
       quotaAlarmPercent,
       monthlyTokenBudget,
+      credentialSetBudgets: sets.flatMap((set) => (set.monthlyTokenBudget === undefined ? [] : [{ name: set.name, monthlyTokenBudget: set.monthlyTokenBudget }])),
     });
     if (props.dashboard ?? true) {
       this.dashboard = createTokenDashboard(this, {
@@ -151,26 +196,48 @@ export class TokenVendor extends Construct {
         alarms: this.alarms,
         quotaAlarmPercent,
         monthlyTokenBudget,
+        credentialSets: sets.map((set) => set.name),
       });
     }
   }
 
   /**
-   * Lets `grantee` invoke the function directly: `lambda:InvokeFunction` on the function and on its
-   * versions and aliases (`<arn>` and `<arn>:*`, as CDK's own `grantInvoke` does), nothing else. The
-   * statement goes into the grantee's identity policy; a grantee in another account also needs its
-   * account or role in `allowedPrincipalArns`, which lets it invoke the unqualified function only.
+   * Lets `grantee` invoke the function directly for one credential set: `lambda:InvokeFunction` on that
+   * set's alias alone (`<function arn>:<set>`), or without `credentialSet` on the unqualified function
+   * alone (the `default` set), never on another set's alias. The statement goes into the grantee's
+   * identity policy; a grantee in another account also needs its account or role in the set's
+   * `allowedPrincipalArns` (or, for the default set, the construct's).
    */
-  grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    const arn = this.function.functionArn;
-    return iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [arn, `${arn}:*`] });
+  grantInvoke(grantee: iam.IGrantable, options: CredentialSetGrantOptions = {}): iam.Grant {
+    const resourceArn =
+      options.credentialSet === undefined
+        ? this.function.functionArn
+        : findCredentialSet(this.deployedSets, options.credentialSet, 'grantInvoke').alias.functionArn;
+    return iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [resourceArn] });
   }
 
   /**
-   * Lets `grantee` call the API: `execute-api:Invoke` on `GET /token` and `POST /token/refresh` of the
-   * deployed stage, nothing else. As with {@link grantInvoke}, another account also needs `allowedPrincipalArns`.
+   * Lets `grantee` call the API for one credential set: `execute-api:Invoke` on `GET /sets/<set>/token`
+   * and `POST /sets/<set>/token/refresh` of the deployed stage alone, or without `credentialSet` on
+   * `GET /token` and `POST /token/refresh` alone. As with {@link grantInvoke}, another account also needs
+   * `allowedPrincipalArns`.
    */
-  grantApiAccess(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: this.methodArns });
+  grantApiAccess(grantee: iam.IGrantable, options: CredentialSetGrantOptions = {}): iam.Grant {
+    const resourceArns =
+      options.credentialSet === undefined ? this.methodArns : this.setMethodArns.get(findCredentialSet(this.deployedSets, options.credentialSet, 'grantApiAccess').name)!;
+    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns });
   }
+}
+
+function validatePrivateApi(privateApi: TokenVendorProps['privateApi']): string[] | undefined {
+  if (privateApi === undefined) return undefined;
+  const ids = [...new Set(privateApi.vpcEndpointIds ?? [])];
+  if (ids.length === 0) {
+    throw new TokenVendorSettingsError('privateApi.vpcEndpointIds is empty: name at least one interface VPC endpoint for execute-api (vpce-...), or leave privateApi out.');
+  }
+  const bad = ids.find((id) => !VPC_ENDPOINT_ID.test(id));
+  if (bad !== undefined) {
+    throw new TokenVendorSettingsError(`privateApi.vpcEndpointIds has '${String(bad).slice(0, 60)}', which is not a VPC endpoint id: use the id of an interface endpoint, such as vpce-0123456789abcdef0.`);
+  }
+  return ids;
 }

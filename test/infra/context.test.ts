@@ -28,7 +28,45 @@ describe('cdk.json', () => {
       refreshScheduleMinutes: 30,
       monthlyTokenBudget: undefined,
       apiCloudWatchRole: false,
+      credentialSets: undefined,
     });
+  });
+});
+
+describe('credentialSets', () => {
+  const sets = { 'eu-prod': { secretName: 'wll/eu-prod', allowedPrincipalArns: ['o-a1b2c3d4e5'], monthlyTokenBudget: 1000 }, staging: {} };
+
+  it('is read as a JSON object from cdk.json, or as a JSON string from -c', () => {
+    expect(read({ credentialSets: sets }).credentialSets).toEqual(sets);
+    expect(read({ credentialSets: JSON.stringify(sets) }).credentialSets).toEqual(sets);
+  });
+
+  it('takes lists as comma-separated strings and a budget as a string too, and {} or "" as no sets', () => {
+    expect(read({ credentialSets: { a: { allowedAudiences: 'x.wlloyalty.net, wlloyalty.net', monthlyTokenBudget: '10' } } }).credentialSets).toEqual({
+      a: { allowedAudiences: ['x.wlloyalty.net', 'wlloyalty.net'], monthlyTokenBudget: 10 },
+    });
+    expect(read({ credentialSets: {} }).credentialSets).toBeUndefined();
+    expect(read({ credentialSets: '' }).credentialSets).toBeUndefined();
+  });
+
+  it.each([
+    ['{"eu-prod": ', /credentialSets: it is not valid JSON/],
+    ['["eu-prod"]', /credentialSets: expected a JSON object from set name to settings/],
+    [{ 'eu-prod': 'wll/eu-prod' }, /credentialSets: set 'eu-prod': expected an object with the set's settings/],
+    [{ 'eu-prod': { allowedPrincipalArns: [111122223333] } }, /set 'eu-prod': allowedPrincipalArns: expected a list of strings/],
+    [{ 'eu-prod': { wllRegion: 1 } }, /set 'eu-prod': wllRegion: expected a string/],
+    [{ 'eu-prod': { monthlyTokenBudget: 'lots' } }, /set 'eu-prod': monthlyTokenBudget: "lots" is not a whole number/],
+  ])('refuses %j, saying what is wrong', (value, message) => {
+    expect(() => read({ credentialSets: value })).toThrow(ContextError);
+    expect(() => read({ credentialSets: value })).toThrow(message);
+  });
+
+  it('reach the stack: a set from the context gets its alias and outputs', () => {
+    const app = createApp({ nag: false, context: { credentialSets: '{"eu-prod": {"wllRegion": "us"}}' } });
+    const stack = new TokenVendorStack(app, 'WllTokenVendor', readTokenVendorContext(app.node));
+    const assertTemplate = Template.fromStack(stack);
+    assertTemplate.hasResourceProperties('AWS::Lambda::Alias', { Name: 'eu-prod' });
+    expect(Object.keys(assertTemplate.findOutputs('*'))).toContain('CredentialSetEuProdAliasArn');
   });
 });
 

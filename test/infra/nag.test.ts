@@ -14,6 +14,17 @@ const variants: [string, TokenVendorProps][] = [
   ['the defaults', {}],
   ['the account-wide API Gateway logging role', { apiCloudWatchRole: true }],
   ['an existing secret, other-account callers, a budget', { secretName: 'wll/credentials', allowedPrincipalArns: ['111122223333'], monthlyTokenBudget: 1000 }],
+  [
+    'credential sets (created and existing secrets, other-account and organization callers, a budget) and a private API',
+    {
+      credentialSets: {
+        'eu-prod': { allowedPrincipalArns: ['arn:aws:iam::111122223333:role/caller'], monthlyTokenBudget: 1000 },
+        'us-prod': { secretName: 'wll/us-prod', wllRegion: 'us' },
+        staging: { allowedPrincipalArns: ['o-a1b2c3d4e5'] },
+      },
+      privateApi: { vpcEndpointIds: ['vpce-0123456789abcdef0'] },
+    },
+  ],
   ['no schedule, no dashboard, no quota alarm, retained data', { refreshScheduleMinutes: 0, dashboard: false, issuerQuotaAlarmPercent: 0, removalPolicy: RemovalPolicy.RETAIN }],
 ];
 

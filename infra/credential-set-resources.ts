@@ -1,0 +1,35 @@
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { CredentialSet } from './credential-sets';
+import { createCredentialsSecret, type CredentialsSecret } from './credentials-secret';
+
+/** A credential set with its secret. */
+export interface CredentialSetResources extends CredentialSet {
+  readonly credentials: CredentialsSecret;
+}
+
+/** A credential set with its secret and its alias. */
+export interface DeployedCredentialSet extends CredentialSetResources {
+  readonly alias: lambda.Alias;
+}
+
+/**
+ * Each set's secret, in a scope of its own (`CredentialSet-<name>`), imported by `secretName` or
+ * created holding a placeholder, as the default set's is.
+ */
+export function createCredentialSetSecrets(scope: Construct, sets: readonly CredentialSet[]): CredentialSetResources[] {
+  return sets.map((set) => ({ ...set, credentials: createCredentialsSecret(setScope(scope, set), set.secretName, set.name) }));
+}
+
+/**
+ * One alias per set, named after it, on the function's current published version (CONTRACT
+ * section 8): the ARN a caller invokes, and the resource IAM grants and resource policies name.
+ */
+export function addCredentialSetAliases(scope: Construct, fn: lambda.Function, sets: readonly CredentialSetResources[]): DeployedCredentialSet[] {
+  return sets.map((set) => ({ ...set, alias: new lambda.Alias(setScope(scope, set), 'Alias', { aliasName: set.name, version: fn.currentVersion }) }));
+}
+
+function setScope(scope: Construct, set: CredentialSet): Construct {
+  const id = `CredentialSet-${set.name}`;
+  return scope.node.tryFindChild(id) ?? new Construct(scope, id);
+}
