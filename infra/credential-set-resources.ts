@@ -1,5 +1,6 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { API_GATEWAY_ALIAS } from '../lambda/set-selection';
 import type { CredentialSet } from './credential-sets';
 import { createCredentialsSecret, type CredentialsSecret } from './credentials-secret';
 
@@ -27,6 +28,16 @@ export function createCredentialSetSecrets(scope: Construct, sets: readonly Cred
  */
 export function addCredentialSetAliases(scope: Construct, fn: lambda.Function, sets: readonly CredentialSetResources[]): DeployedCredentialSet[] {
   return sets.map((set) => ({ ...set, alias: new lambda.Alias(setScope(scope, set), 'Alias', { aliasName: set.name, version: fn.currentVersion }) }));
+}
+
+/**
+ * The alias the API invokes when it serves named sets. The function trusts an API event's
+ * `/sets/{name}` path only when it arrives through this alias (or the set's own), since a caller
+ * allowed to invoke the function could otherwise send an API-shaped event naming any set
+ * (lambda/set-selection.ts). Only API Gateway's own permission covers it: no grant names it.
+ */
+export function addApiGatewayAlias(scope: Construct, fn: lambda.Function): lambda.Alias {
+  return new lambda.Alias(scope, 'ApiGatewayAlias', { aliasName: API_GATEWAY_ALIAS, version: fn.currentVersion });
 }
 
 function setScope(scope: Construct, set: CredentialSet): Construct {

@@ -11,6 +11,8 @@ import { type AllowedPrincipal, principalKey, TokenVendorSettingsError } from '.
 
 export interface TokenApiOptions {
   readonly handler: lambda.Function;
+  /** What the API's integration invokes: the function, or with credential sets its `api_gateway` alias. */
+  readonly integrationTarget: lambda.IFunction;
   /** Explicitly allowed principals; empty means the deploying account only. */
   readonly principals: readonly AllowedPrincipal[];
   readonly logRetention: logs.RetentionDays;
@@ -93,7 +95,7 @@ export function createTokenApi(scope: Construct, options: TokenApiOptions): Toke
     ...(options.vpcEndpointIds !== undefined && { vpcEndpointIds: options.vpcEndpointIds }),
   });
 
-  const integration = new apigateway.LambdaIntegration(options.handler, { proxy: true, allowTestInvoke: false });
+  const integration = new apigateway.LambdaIntegration(options.integrationTarget, { proxy: true, allowTestInvoke: false });
   // Neither method declares a body model, so body validation accepts any body; it is on because
   // cdk-nag (AwsSolutions-APIG2) asks for both kinds.
   const requestValidator = api.addRequestValidator('RequestValidator', { validateRequestParameters: true, validateRequestBody: true });

@@ -9,7 +9,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { addCredentialSetAliases, createCredentialSetSecrets, type DeployedCredentialSet } from './credential-set-resources';
+import { addApiGatewayAlias, addCredentialSetAliases, createCredentialSetSecrets, type DeployedCredentialSet } from './credential-set-resources';
 import { findCredentialSet, validateCredentialSets } from './credential-sets';
 import { createCredentialsSecret } from './credentials-secret';
 import { instanceName } from './instance-name';
@@ -154,6 +154,9 @@ export class TokenVendor extends Construct {
 
     const api = createTokenApi(this, {
       handler: this.function,
+      // With sets, API Gateway invokes an alias of its own, the only way the function can tell a real
+      // API request for /sets/{name} from a forged event; without sets, the template stays as it was.
+      integrationTarget: sets.length > 0 ? addApiGatewayAlias(this, this.function) : this.function,
       principals,
       logRetention,
       throttlingRateLimit,

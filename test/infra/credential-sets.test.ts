@@ -34,15 +34,27 @@ describe('the function', () => {
     expect(variables.CREDENTIALS_SECRET_ID).toBe(resolved(vendor.secret.secretArn));
   });
 
-  it('has one alias per set, named after it, on the published current version', () => {
+  it("has one alias per set, named after it, and the API's own alias, on the published current version", () => {
     const aliases = propertiesOf<{ Name: string; FunctionVersion: unknown; FunctionName: unknown }>(template, 'AWS::Lambda::Alias');
-    expect(aliases.map((alias) => alias.Name).sort()).toEqual(['eu-prod', 'staging', 'us-prod']);
+    expect(aliases.map((alias) => alias.Name).sort()).toEqual(['api_gateway', 'eu-prod', 'staging', 'us-prod']);
     template.resourceCountIs('AWS::Lambda::Version', 1);
     const [versionId] = Object.keys(template.findResources('AWS::Lambda::Version'));
     for (const alias of aliases) {
       expect(alias.FunctionVersion).toEqual({ 'Fn::GetAtt': [versionId, 'Version'] });
       expect(alias.FunctionName).toEqual(stack.resolve(vendor.function.functionName));
     }
+  });
+
+  it('has the API invoke its own alias, so the function trusts a /sets path only from API Gateway', () => {
+    const [aliasId] = Object.entries(template.findResources('AWS::Lambda::Alias')).find(([, alias]) => alias.Properties.Name === 'api_gateway')!;
+    const uris = Object.values(template.findResources('AWS::ApiGateway::Method')).map((method) => JSON.stringify(method.Properties.Integration.Uri));
+    expect(uris).toHaveLength(4);
+    for (const uri of uris) expect(uri).toContain(aliasId);
+    const apiPermissions = propertiesOf<{ FunctionName: unknown; Principal: string }>(template, 'AWS::Lambda::Permission').filter(
+      (permission) => permission.Principal === 'apigateway.amazonaws.com',
+    );
+    expect(apiPermissions.length).toBeGreaterThan(0);
+    for (const permission of apiPermissions) expect(JSON.stringify(permission.FunctionName)).toContain(aliasId);
   });
 
   it("may read every set's secret and nothing else: created ones by ARN, one named by name with the -?????? suffix", () => {

@@ -156,6 +156,14 @@ describe('a same-account caller granted without credentialSet (the default set)'
   });
 });
 
+describe("the API's own alias (api_gateway), the only one through which the function trusts a /sets path", () => {
+  it('no caller may invoke it: not a set caller, not the default caller, not a listed partner or organization member', async () => {
+    for (const [label, caller] of Object.entries(callers)) {
+      await expectDecision(`${label} invokes alias api_gateway`, vendor.invoke(caller, 'api_gateway'), 'Denied');
+    }
+  });
+});
+
 describe('a principal of another account listed for eu-prod only, whose own account allows it everything', () => {
   it("reaches eu-prod's alias and methods", async () => {
     await expectDecision('partner invokes alias eu-prod', vendor.invoke(callers.partner, 'eu-prod'), 'Allowed');
