@@ -46,15 +46,16 @@ describe('the function', () => {
   });
 
   it('has the API invoke its own alias, so the function trusts a /sets path only from API Gateway', () => {
-    const [aliasId] = Object.entries(template.findResources('AWS::Lambda::Alias')).find(([, alias]) => alias.Properties.Name === 'api_gateway')!;
-    const uris = Object.values(template.findResources('AWS::ApiGateway::Method')).map((method) => JSON.stringify(method.Properties.Integration.Uri));
+    const [aliasId] = Object.keys(template.findResources('AWS::Lambda::Alias', { Properties: { Name: 'api_gateway' } }));
+    const methods = propertiesOf<{ Integration: { Uri: unknown } }>(template, 'AWS::ApiGateway::Method');
+    const uris = methods.map((method) => JSON.stringify(method.Integration.Uri));
     expect(uris).toHaveLength(4);
-    for (const uri of uris) expect(uri).toContain(aliasId);
+    for (const uri of uris) expect(uri).toContain(aliasId!);
     const apiPermissions = propertiesOf<{ FunctionName: unknown; Principal: string }>(template, 'AWS::Lambda::Permission').filter(
       (permission) => permission.Principal === 'apigateway.amazonaws.com',
     );
     expect(apiPermissions.length).toBeGreaterThan(0);
-    for (const permission of apiPermissions) expect(JSON.stringify(permission.FunctionName)).toContain(aliasId);
+    for (const permission of apiPermissions) expect(JSON.stringify(permission.FunctionName)).toContain(aliasId!);
   });
 
   it("may read every set's secret and nothing else: created ones by ARN, one named by name with the -?????? suffix", () => {
