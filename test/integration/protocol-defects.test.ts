@@ -5,6 +5,8 @@ import type { IssuedToken } from '../../lambda/issuer-response';
 import { tokenSha256 } from '../../lambda/token-fingerprint';
 import { DynamoDbTokenStore } from '../../lambda/token-store';
 import { DynamoDbCallFaults } from '../support/dynamodb-call-faults';
+import { localDynamoDbClient } from '../support/dynamodb-local';
+import { FaultProxy } from '../support/runtime/fault-proxy';
 import { ProtocolWorld } from '../support/protocol-containers';
 
 /**
@@ -54,10 +56,16 @@ async function leaseItem() {
   return { id: Item?.leaseId?.S, untilMs: Number(Item?.leaseUntil?.N ?? 0) };
 }
 
-/** Matches a number below `limit` (wall times), and says so in a failure's diff. */
-function below(limit: number) {
-  return { asymmetricMatch: (actual: unknown) => typeof actual === 'number' && actual < limit, toAsymmetricMatcher: () => `< ${limit}` };
+/** Matches a number that passes `test`, and shows `description` in a failure's diff. */
+function numberThat(description: string, test: (actual: number) => boolean) {
+  return {
+    $$typeof: Symbol.for('jest.asymmetricMatcher'),
+    asymmetricMatch: (actual: unknown) => typeof actual === 'number' && test(actual),
+    toAsymmetricMatcher: () => description,
+  };
 }
+const below = (limit: number) => numberThat(`< ${limit}`, (actual) => actual < limit);
+const atLeast = (limit: number) => numberThat(`>= ${limit}`, (actual) => actual >= limit);
 
 async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
   const giveUpAt = Date.now() + timeoutMs;
@@ -103,6 +111,32 @@ describe('1. a token paid for is always stored and counted', () => {
       forcedTookTheLease: true,
       leaseLetGo: true,
     });
+  });
+
+  test('a write that hangs during an early refresh is bounded: the caller answers within 3 s, and the mint is counted', async () => {
+    const proxy = await FaultProxy.start(process.env.TEST_DYNAMODB_ENDPOINT!);
+    const client = localDynamoDbClient(proxy.endpoint);
+    try {
+      const { protocol } = world.container({ client });
+      await protocol.serve(world.key(), world.deadline(), world.now());
+      world.advance(19 * HOUR);
+      proxy.every('PutItem', { kind: 'hang' });
+      // A slow issuer (the early refresh gives it at most 1.8 s), then a write that never answers.
+      world.issuer.enqueue({ delayMs: 1_000 });
+
+      const due = await timed(() => protocol.serve(world.key(), world.deadline(), world.now()));
+
+      expect({ tookMs: due.tookMs, source: due.value.source, token: tokenName(due.value.token), mintCount: await mintCount(), writesHung: proxy.count('PutItem', 'hang') }).toEqual({
+        tookMs: below(3_000),
+        source: 'issuer',
+        token: 'tok-2',
+        mintCount: 2,
+        writesHung: 1,
+      });
+    } finally {
+      client.destroy();
+      await proxy.close();
+    }
   });
 });
 
@@ -212,7 +246,7 @@ describe('5. expiresIn is more than the margin when the answer is given', () => 
     const served = await protocol.serve(world.key(), world.deadline(), world.now());
     const secondsLeft = Math.floor((served.token.expiresAt * 1000 - world.now()) / 1000);
 
-    expect({ secondsLeftAboveMargin: secondsLeft > 300, secondsLeft }).toEqual({ secondsLeftAboveMargin: true, secondsLeft: expect.any(Number) });
+    expect({ secondsLeft }).toEqual({ secondsLeft: atLeast(301) });
   });
 });
 
@@ -258,10 +292,8 @@ describe('8. clock skew up to the stated tolerance (2 s)', () => {
     await Promise.allSettled([holding, asking]);
 
     const [held, next] = issuer.calls;
-    expect({ secondRequestAfterHolderStopped: next!.startedAt >= held!.deadlineMs, overlapMs: held!.deadlineMs - next!.startedAt }).toEqual({
-      secondRequestAfterHolderStopped: true,
-      overlapMs: expect.any(Number),
-    });
+    // Negative: the second request started while the holder's was still allowed to run.
+    expect({ msFromHolderStopToNextRequest: next!.startedAt - held!.deadlineMs }).toEqual({ msFromHolderStopToNextRequest: atLeast(0) });
   });
 
   test.each([
