@@ -64,8 +64,8 @@ export interface ProtocolDependencies {
  * of the lease (at most 500 ms), within CONTRACT section 7's 3 s.
  */
 export const EARLY_REFRESH_BUDGET_MS = 2_400;
-/** Of that budget, the issuer gets all but this (storing the token must still fit). */
-const EARLY_REFRESH_STORE_RESERVE_MS = 600;
+/** Of that budget, the issuer gets all but this (storing and counting the token, at once, must still fit). */
+const EARLY_REFRESH_STORE_RESERVE_MS = 300;
 /**
  * The holder stops asking the issuer this long before its lease lapses, so requests never
  * overlap, even with another container's clock up to the stated tolerance ahead.
