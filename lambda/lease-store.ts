@@ -5,6 +5,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { AcquisitionInDoubt, mayHaveBeenApplied } from './lease-in-doubt';
 
 /** Why nobody should ask the issuer before `notBeforeMs`. */
 export type BackoffReason = 'rate_limited' | 'issuer_error';
@@ -50,6 +51,7 @@ export interface LeaseResult {
  * credentials (the key is derived from them, so new credentials start clean).
  */
 export interface LeaseStore {
+  /** Throws AcquisitionInDoubt when the write may have been applied although no answer came. */
   acquire(key: string, leaseMs: number, signal: AbortSignal): Promise<LeaseOutcome>;
   /** Gives the lease up if it is still this acquisition's, recording what the holder learned. */
   release(lease: Lease, result: LeaseResult, signal: AbortSignal): Promise<void>;
@@ -97,6 +99,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
       return { kind: 'acquired', lease };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return refusal(error.Item ?? {}, now);
+      if (mayHaveBeenApplied(error)) throw new AcquisitionInDoubt(lease, error);
       throw error;
     }
   }

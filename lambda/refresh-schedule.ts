@@ -44,6 +44,16 @@ export class RefreshSchedule {
   finished(key: string): void {
     this.running.delete(key);
   }
+
+  /** Drops the plan of a key no longer remembered, so plans do not pile up (secret rotations, audiences). */
+  forget(key: string): void {
+    this.dueAt.delete(key);
+  }
+
+  /** How many keys have a refresh planned (for leak checks). */
+  get size(): number {
+    return this.dueAt.size;
+  }
 }
 
 function lifetimeMs(token: IssuedToken): number {

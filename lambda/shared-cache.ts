@@ -1,11 +1,14 @@
+import { withSkewTolerance } from './clock-skew';
 import { signalBefore, type Deadline } from './deadline';
 import type { IssuedToken } from './issuer-response';
+import { AcquisitionInDoubt } from './lease-in-doubt';
 import type { Lease, LeaseOutcome, LeaseResult, LeaseStore } from './lease-store';
 import type { MintCount, MintCounter, MintRecord } from './mint-counter';
 import type { TokenSeal } from './token-seal';
 import type { StoredToken, TokenPut, TokenStore } from './token-store';
 
 export type CacheOperation = 'read' | 'write' | 'lease' | 'release' | 'count';
+const OPERATIONS: readonly CacheOperation[] = ['read', 'write', 'lease', 'release', 'count'];
 
 /** The table could not be used: the caller goes on without it (in-container single flight only). */
 export interface CacheUnavailable {
@@ -27,18 +30,30 @@ const DEFAULT_CALL_CAP_MS = 1_500;
  * deadline: a lease left behind makes every other container wait for it to lapse.
  */
 const RELEASE_CAP_MS = 500;
+/**
+ * Storing and counting a token just minted are attempted whatever failed before, and get at
+ * least this long even past the caller's deadline (and no longer while that kind of call is
+ * paused): a token lost makes the next caller pay for another, and a mint not counted hides
+ * it from the budget alarm.
+ */
+const KEEP_FLOOR_MS = 500;
 
 /**
  * The DynamoDB table as the refresh protocol uses it, kept from ever failing a caller:
  * a failed or hung read is a miss, a failed write is skipped, a lease that cannot be taken
  * is reported as `unavailable` (never pretended), and every call is bounded by the
- * caller's deadline (CONTRACT section 7). Failures are reported once per pause.
+ * caller's deadline (CONTRACT section 7). After a failure, reads and lease acquisitions are
+ * skipped for a pause, so each caller does not pay for it again: all of them when the table
+ * did not answer (unreachable, hung, 5xx), only that kind when DynamoDB refused the one call
+ * (throttling): a throttled read does not take the lease away. What a minted token needs (its
+ * write, its count, the release of the lease) is never skipped. Failures are reported once
+ * per pause and kind.
  */
 export class SharedCache {
   private readonly now: () => number;
   private readonly pauseMs: number;
   private readonly callCapMs: number;
-  private pausedUntil = 0;
+  private readonly pausedUntil = new Map<CacheOperation, number>();
 
   constructor(
     private readonly tokens: TokenStore,
@@ -56,47 +71,80 @@ export class SharedCache {
     return this.guard('read', deadline, (signal) => this.tokens.get(key, seal, signal), { unusable: false });
   }
 
+  /** Stores a token just minted (never skipped; see KEEP_FLOOR_MS). */
   write(put: TokenPut, deadline: Deadline): Promise<IssuedToken> {
-    return this.guard('write', deadline, (signal) => this.tokens.put(put, signal), put.token);
+    return this.keep('write', deadline, (signal) => this.tokens.put(put, signal), put.token);
   }
 
+  /**
+   * An acquisition that may have been applied without an answer is treated as acquired: the
+   * caller asks the issuer under it and lets it go (a fenced release), and the token is stored.
+   */
   acquire(key: string, leaseMs: number, deadline: Deadline): Promise<LeaseOutcome | CacheUnavailable> {
-    return this.guard<LeaseOutcome | CacheUnavailable>('lease', deadline, (signal) => this.leases.acquire(key, leaseMs, signal), {
-      kind: 'unavailable',
-    });
+    return this.guard<LeaseOutcome | CacheUnavailable>(
+      'lease',
+      deadline,
+      (signal) => this.leases.acquire(key, leaseMs, signal),
+      { kind: 'unavailable' },
+      (error) => (error instanceof AcquisitionInDoubt ? { kind: 'acquired', lease: error.lease } : undefined),
+    );
   }
 
   async release(lease: Lease, result: LeaseResult): Promise<void> {
     try {
-      await this.leases.release(lease, result, AbortSignal.timeout(RELEASE_CAP_MS));
+      await this.leases.release(lease, withSkewTolerance(result), AbortSignal.timeout(RELEASE_CAP_MS));
     } catch (error) {
       this.reportFailure('release', error);
     }
   }
 
+  /** Counts a token just minted (never skipped; see KEEP_FLOOR_MS). */
   countMint(credentialsRef: string, mint: MintRecord, deadline: Deadline): Promise<MintCount | undefined> {
-    return this.guard('count', deadline, (signal) => this.mints.record(credentialsRef, mint, signal), undefined);
+    return this.keep('count', deadline, (signal) => this.mints.record(credentialsRef, mint, signal), undefined);
   }
 
   readMintCount(credentialsRef: string, deadline: Deadline): Promise<MintCount | undefined> {
     return this.guard('count', deadline, (signal) => this.mints.read(credentialsRef, signal), undefined);
   }
 
-  private async guard<T>(operation: CacheOperation, deadline: Deadline, call: (signal: AbortSignal) => Promise<T>, fallback: T): Promise<T> {
+  private async guard<T>(
+    operation: CacheOperation,
+    deadline: Deadline,
+    call: (signal: AbortSignal) => Promise<T>,
+    fallback: T,
+    recover: (error: unknown) => T | undefined = () => undefined,
+  ): Promise<T> {
     const now = this.now();
-    // Out of time, or the table failed a moment ago: go on without it, and say nothing new.
-    if (now < this.pausedUntil || deadline <= now) return fallback;
+    // Out of time, or this kind of call failed a moment ago: go on without it, and say nothing new.
+    if (this.isPaused(operation, now) || deadline <= now) return fallback;
     try {
       return await call(signalBefore(deadline, this.callCapMs, now));
+    } catch (error) {
+      this.reportFailure(operation, error);
+      return recover(error) ?? fallback;
+    }
+  }
+
+  private async keep<T>(operation: CacheOperation, deadline: Deadline, call: (signal: AbortSignal) => Promise<T>, fallback: T): Promise<T> {
+    const now = this.now();
+    const capMs = this.isPaused(operation, now) ? KEEP_FLOOR_MS : this.callCapMs;
+    try {
+      return await call(signalBefore(Math.max(deadline, now + KEEP_FLOOR_MS), capMs, now));
     } catch (error) {
       this.reportFailure(operation, error);
       return fallback;
     }
   }
 
+  private isPaused(operation: CacheOperation, now = this.now()): boolean {
+    return now < (this.pausedUntil.get(operation) ?? 0);
+  }
+
   private reportFailure(operation: CacheOperation, error: unknown): void {
-    const wasPaused = this.now() < this.pausedUntil;
-    this.pausedUntil = this.now() + this.pauseMs;
+    const wasPaused = this.isPaused(operation);
+    const until = this.now() + this.pauseMs;
+    const refusedThisCall = (error as { $fault?: unknown } | null)?.$fault === 'client';
+    for (const paused of refusedThisCall ? [operation] : OPERATIONS) this.pausedUntil.set(paused, until);
     if (!wasPaused) this.onUnavailable(operation, error);
   }
 }

@@ -1,3 +1,4 @@
+import { CLOCK_SKEW_TOLERANCE_MS } from './clock-skew';
 import type { Deadline } from './deadline';
 import { CredentialsError, IssuerError, RateLimitedError } from './errors';
 import { isServable, isYoungerThanForceRefreshLimit, longestLived, secondsLeft } from './expiry';
@@ -7,6 +8,8 @@ import type { Lease, LeaseResult } from './lease-store';
 import type { MintCount } from './mint-counter';
 import { backoffError, gaveUpWaiting, rememberedRejection } from './protocol-errors';
 import { RefreshSchedule } from './refresh-schedule';
+import { RefusedTokens } from './refused-tokens';
+import { settledBy } from './settle-by';
 import type { SharedCache } from './shared-cache';
 import type { ClientCredentials } from './secret-format';
 import { tokenSha256 } from './token-fingerprint';
@@ -56,18 +59,26 @@ export interface ProtocolDependencies {
   readonly random?: () => number;
 }
 
-/** A caller with a servable token never waits longer than this on a refresh (CONTRACT section 7). */
-export const EARLY_REFRESH_BUDGET_MS = 2_700;
-/** Of that budget, the issuer gets all but this (storing the token must still fit). */
-const EARLY_REFRESH_STORE_RESERVE_MS = 600;
-/** The holder stops asking the issuer this long before its lease lapses, so requests never overlap. */
-const LEASE_RESERVE_MS = 1_000;
+/**
+ * A caller with a servable token never waits longer than this on a refresh, plus the release
+ * of the lease (at most 500 ms), within CONTRACT section 7's 3 s.
+ */
+export const EARLY_REFRESH_BUDGET_MS = 2_400;
+/** Of that budget, the issuer gets all but this (storing and counting the token, at once, must still fit). */
+const EARLY_REFRESH_STORE_RESERVE_MS = 300;
+/**
+ * The holder stops asking the issuer this long before its lease lapses, so requests never
+ * overlap, even with another container's clock up to the stated tolerance ahead.
+ */
+const LEASE_RESERVE_MS = CLOCK_SKEW_TOLERANCE_MS;
 /** How long everyone stays away from an issuer that failed (5xx, full timeouts) despite retries. */
 export const ISSUER_BACKOFF_MS = 10_000;
 /** How long every container remembers that the issuer refused these credentials for this audience. */
 export const REJECTION_MEMORY_MS = 5 * 60_000;
 /** The scheduled refresh renews tokens with less than this share of their life left, early refresh on or off. */
 export const SCHEDULED_REFRESH_RATIO = 0.25;
+/** How long this container keeps a token refused through compare-and-refresh out of its memory. */
+const REFUSED_MEMORY_MS = 24 * 3_600_000;
 const FIRST_POLL_MS = 50;
 const MAX_POLL_MS = 1_000;
 
@@ -97,6 +108,7 @@ export class TokenProtocol {
   /** This container's issuer request per key, if one is running. */
   private readonly issuing = new Map<string, Promise<IssuedToken>>();
   private readonly schedule: RefreshSchedule;
+  private readonly refused = new RefusedTokens();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
@@ -115,11 +127,11 @@ export class TokenProtocol {
   serve(k: TokenKey, deadline: Deadline, startedAt: number): Promise<Served> {
     const answerBy = Math.min(deadline, startedAt + EARLY_REFRESH_BUDGET_MS);
     const remembered = this.servable(this.memory.get(k.key));
-    if (remembered) return this.refreshAheadIfDue(k, { token: remembered, source: 'memory', waitedMs: 0 }, answerBy);
+    if (remembered) return this.refreshAheadIfDue(k, { token: remembered, source: 'memory', waitedMs: 0 }, answerBy).then(this.answerable(k, deadline));
     // Everyone in this container without a token joins one flight: the memory check above and
     // the join below happen without a pause, so no caller can slip between them.
     return this.flight(`serve ${k.key}`, () => this.loadOrObtain(k, deadline)).then((served) =>
-      served.source === 'cache' ? this.refreshAheadIfDue(k, served, answerBy) : served,
+      served.source === 'cache' ? this.refreshAheadIfDue(k, served, answerBy).then(this.answerable(k, deadline)) : served,
     );
   }
 
@@ -134,8 +146,9 @@ export class TokenProtocol {
     return this.flight(`force ${k.key} ${replacesSha256 ?? ''}`, async () => {
       const remembered = this.servable(this.memory.get(k.key));
       // This container stops handing out a token its callers report refused.
-      if (remembered && replacesSha256 !== undefined && !isReplacement(remembered)) this.memory.delete(k.key);
+      if (remembered && replacesSha256 !== undefined && !isReplacement(remembered)) this.refuse(k.key, replacesSha256);
       const stored = await this.readTable(k, deadline);
+      if (stored.token && replacesSha256 !== undefined && !isReplacement(stored.token)) this.refuse(k.key, replacesSha256);
       const current = longestLived(remembered, this.servable(stored.token));
       if (current && isReplacement(current)) {
         this.remember(k.key, current);
@@ -163,6 +176,11 @@ export class TokenProtocol {
     const replaces = stored.unusable ? stored.sealedToken : undefined;
     const served = await this.obtain(k, { deadline, acceptable: (token) => !due(token), forced: false, replaces });
     return served.source === 'issuer' ? 'refreshed' : 'current';
+  }
+
+  /** How many keys this container keeps state for: remembered tokens, planned refreshes, refusals (for leak checks). */
+  footprint(): { remembered: number; planned: number; refused: number } {
+    return { remembered: this.memory.size, planned: this.schedule.size, refused: this.refused.size };
   }
 
   /** The shared count of tokens minted for these credentials, for the scheduled report. */
@@ -269,8 +287,13 @@ export class TokenProtocol {
   /** One issuer request (with its own retries), stored and counted. */
   private async mint(k: TokenKey, request: Obtain, issuerBy: Deadline): Promise<Served> {
     // Another flight of this container may be asking already (without the table there is no
-    // lease to say so): its token, if it suits, saves a request.
-    const theirs = await this.issuing.get(k.key)?.catch(() => undefined);
+    // lease to say so): its token, if it suits, saves a request. The wait is ours to bound:
+    // their request runs to their deadline, and an early refresh has at most its budget.
+    const asking = this.issuing.get(k.key);
+    const waitStartedAt = this.now();
+    const waited = asking && (await settledBy(asking.catch(() => undefined), issuerBy, waitStartedAt));
+    if (asking && !waited) throw gaveUpWaiting(this.now() - waitStartedAt);
+    const theirs = waited?.value;
     if (theirs && request.acceptable(theirs)) return { token: theirs, source: 'memory', waitedMs: 0 };
     const issuing = this.deps.issuer.issue({ credentials: k.credentials, audience: k.audience, deadlineMs: issuerBy });
     this.issuing.set(k.key, issuing);
@@ -278,9 +301,12 @@ export class TokenProtocol {
       if (this.issuing.get(k.key) === issuing) this.issuing.delete(k.key);
     });
     this.assertServable(issued);
-    // Storing and counting get the caller's whole deadline: a token paid for is never thrown away.
-    const kept = await this.deps.cache.write({ key: k.key, token: issued, audience: k.audience, seal: k.seal, replaces: request.replaces }, request.deadline);
-    const count = await this.deps.cache.countMint(k.credentialsRef, { audience: k.audience, forced: request.forced }, request.deadline);
+    // Storing and counting get the caller's whole deadline, at once, and are never skipped
+    // (SharedCache): a token paid for is never thrown away.
+    const [kept, count] = await Promise.all([
+      this.deps.cache.write({ key: k.key, token: issued, audience: k.audience, seal: k.seal, replaces: request.replaces }, request.deadline),
+      this.deps.cache.countMint(k.credentialsRef, { audience: k.audience, forced: request.forced }, request.deadline),
+    ]);
     this.deps.events.minted({ audience: k.audience, forced: request.forced, count });
     // The table may hold a token that lives longer (another container's): that one is the answer.
     const answer = kept === issued || !request.acceptable(kept) ? issued : kept;
@@ -331,9 +357,35 @@ export class TokenProtocol {
 
   private remember(key: string, token: IssuedToken): void {
     // Drop what can no longer be served, so rotated credentials do not pile up.
-    for (const [otherKey, other] of this.memory) if (!this.isServable(other)) this.memory.delete(otherKey);
-    if (this.memory.get(key) === token) return;
+    for (const [otherKey, other] of this.memory) {
+      if (this.isServable(other)) continue;
+      this.memory.delete(otherKey);
+      this.schedule.forget(otherKey);
+    }
+    this.refused.prune(this.now());
+    // Memory only moves forward: with concurrent invocations (Managed Instances), a read that
+    // started before a newer token was stored can answer after it was remembered.
+    const current = this.memory.get(key);
+    if (current === token || this.refused.has(key, token)) return;
+    if (current && this.isServable(current) && current.expiresAt >= token.expiresAt) return;
     this.memory.set(key, token);
     this.schedule.plan(key, token);
+  }
+
+  /** Callers report `sha256` refused: it leaves this container's memory and never comes back. */
+  private refuse(key: string, sha256: string): void {
+    this.refused.add(key, sha256, this.now() + REFUSED_MEMORY_MS);
+    const remembered = this.memory.get(key);
+    if (!remembered || tokenSha256(remembered.accessToken) !== sha256) return;
+    this.memory.delete(key);
+    this.schedule.forget(key);
+  }
+
+  /**
+   * The token is answered only while it is servable: an inline early refresh may have taken
+   * long enough for the current token to fall to the margin, and then the caller has none.
+   */
+  private answerable(k: TokenKey, deadline: Deadline): (served: Served) => Served | Promise<Served> {
+    return (served) => (this.isServable(served.token) ? served : this.flight(`serve ${k.key}`, () => this.loadOrObtain(k, deadline)));
   }
 }

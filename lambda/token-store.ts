@@ -39,8 +39,8 @@ export interface TokenStore {
   /** Reads the item consistently. */
   get(key: string, seal: TokenSeal, signal: AbortSignal): Promise<StoredToken>;
   /**
-   * Stores the token unless the table holds a usable one that expires at the same time
-   * or later; returns whichever token the table holds afterwards.
+   * Stores the token unless the table holds a usable one that expires later; returns
+   * whichever token the table holds afterwards.
    */
   put(put: TokenPut, signal: AbortSignal): Promise<IssuedToken>;
 }
@@ -77,13 +77,16 @@ export class DynamoDbTokenStore implements TokenStore {
       ':expiresAt': { N: String(token.expiresAt) },
       ':implausible': { N: String(Math.floor(this.now() / 1000) + MAX_TOKEN_LIFETIME_SECONDS) },
     };
-    // Never replace a usable token with one that expires sooner. An item without a sealed
+    // Never replace a usable token with one that expires sooner. One that expires in the same
+    // second may be replaced: the token being stored was just minted, so it is never one a
+    // caller reported refused, and a forced refresh that could not read the table (so cannot
+    // name what it replaces) must not leave the refused token in place. An item without a sealed
     // token (empty, or left in clear by an earlier release), with an expiry that is not a
     // number or is absurd, or the very value the caller saw and found unusable or refused,
     // may always be replaced.
     let condition =
       'attribute_not_exists(sealedToken) OR NOT attribute_type(expiresAt, :number) OR ' +
-      'expiresAt < :expiresAt OR expiresAt > :implausible';
+      'expiresAt <= :expiresAt OR expiresAt > :implausible';
     if (replaces !== undefined) {
       condition += ' OR sealedToken = :replaces';
       values[':replaces'] = { S: replaces };

@@ -1,4 +1,5 @@
 import { GetItemCommand, ProvisionedThroughputExceededException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CLOCK_SKEW_TOLERANCE_MS } from '../../lambda/clock-skew';
 import { CredentialsError, IssuerError, RateLimitedError } from '../../lambda/errors';
 import { DynamoDbLeaseStore } from '../../lambda/lease-store';
 import { tokenSha256 } from '../../lambda/token-fingerprint';
@@ -153,7 +154,7 @@ describe('a rejection of the credentials is remembered by every container', () =
 
     const other = { clientId: world.credentials.clientId, clientSecret: 'a-new-secret-value' };
     await expect(protocol.serve(world.key('wlloyalty.net', other), world.deadline(), world.now())).resolves.toMatchObject({ source: 'issuer' });
-    world.advance(REJECTION_MEMORY_MS + 1);
+    world.advance(REJECTION_MEMORY_MS + CLOCK_SKEW_TOLERANCE_MS + 1);
     await expect(protocol.serve(world.key(), world.deadline(), world.now())).resolves.toMatchObject({ source: 'issuer' });
     expect(world.issuer.requests).toHaveLength(3);
   });

@@ -5,6 +5,7 @@ import { DynamoDbLeaseStore } from '../../lambda/lease-store';
 import { credentialsRef, DynamoDbMintCounter } from '../../lambda/mint-counter';
 import { SharedCache, type CacheOperation } from '../../lambda/shared-cache';
 import { DynamoDbTokenStore } from '../../lambda/token-store';
+import type { TokenIssuer } from '../../lambda/issuer';
 import { TokenProtocol, type ProtocolEvents, type TokenKey } from '../../lambda/token-protocol';
 import { tokenSealFor } from '../../lambda/token-seal';
 import { createTokenTable, localDynamoDbClient } from './dynamodb-local';
@@ -51,20 +52,28 @@ export class ProtocolWorld {
     };
   }
 
-  /** A new container. `client` replaces the DynamoDB client (a closed port, a throttling one). */
-  container(options: { client?: DynamoDBClient; leaseMs?: number; refreshAheadRatio?: number } = {}): Container {
+  /**
+   * A new container. `client` replaces the DynamoDB client (a closed port, a throttling one);
+   * `clockAheadMs` sets its clock that far ahead of the world's (clock skew between hosts);
+   * `issuer` replaces the shared scripted issuer (one that records timings).
+   */
+  container(
+    options: { client?: DynamoDBClient; leaseMs?: number; refreshAheadRatio?: number; clockAheadMs?: number; issuer?: TokenIssuer } = {},
+  ): Container {
     const client = options.client ?? this.dynamodb;
+    const skew = options.clockAheadMs ?? 0;
+    const now = skew === 0 ? this.now : () => this.now() + skew;
     const events = new RecordedEvents();
     const cache = new SharedCache(
-      new DynamoDbTokenStore(this.tableName, 300, client, this.now),
-      new DynamoDbLeaseStore(this.tableName, client, this.now),
-      new DynamoDbMintCounter(this.tableName, client, this.now),
+      new DynamoDbTokenStore(this.tableName, 300, client, now),
+      new DynamoDbLeaseStore(this.tableName, client, now),
+      new DynamoDbMintCounter(this.tableName, client, now),
       (operation) => events.unavailable.push(operation),
-      { now: this.now },
+      { now },
     );
     const protocol = new TokenProtocol(
       { refreshMarginSeconds: 300, leaseMs: options.leaseMs ?? 15_000, refreshAheadRatio: options.refreshAheadRatio ?? 0.25 },
-      { cache, issuer: this.issuer, events, now: this.now, random: () => 0.5 },
+      { cache, issuer: options.issuer ?? this.issuer, events, now, random: () => 0.5 },
     );
     return { protocol, events };
   }

@@ -39,3 +39,15 @@ test('a ratio of 0 turns early refresh off', () => {
   expect(schedule.isInRefreshWindow(token(clock.now() - 23 * HOUR))).toBe(false);
   expect(schedule.isInRefreshWindow(token(clock.now() - 23 * HOUR), 0.25)).toBe(true);
 });
+
+test('a forgotten key has no plan left', () => {
+  const clock = new FakeClock();
+  const schedule = new RefreshSchedule(0.25, clock.now, () => 0);
+  schedule.plan('k', token(clock.now() - 20 * HOUR));
+  schedule.plan('other', token(clock.now()));
+
+  schedule.forget('k');
+
+  expect(schedule.size).toBe(1);
+  expect(schedule.startIfDue('k')).toBe(false);
+});
