@@ -3,6 +3,7 @@ import { InvalidTokenResponse, parseOAuthError, parseTokenResponse, type IssuedT
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, rateLimitWaitMs, type RetryPolicy } from './retry-policy';
 import type { ClientCredentials } from './secret-format';
 import type { IssuerFailureKind } from './telemetry-names';
+import { unusableLifetime } from './unusable-answer';
 
 export interface IssueRequest {
   readonly credentials: ClientCredentials;
@@ -71,6 +72,9 @@ export class WllTokenIssuer implements TokenIssuer {
     const startedAt = this.now();
     const deadline = Math.min(startedAt + this.policy.budgetMs, request.deadlineMs);
     let failure: RetryableFailure | undefined;
+    // Once one attempt was the issuer's fault (a 5xx, or a whole attempt timeout without an
+    // answer), the outcome is, whatever cut the later attempts short (CONTRACT section 7).
+    let issuerFault = false;
     let attempts = 0;
     while (attempts < this.policy.maxAttempts && deadline - this.now() >= MIN_ATTEMPT_MS) {
       if (failure) {
@@ -83,8 +87,9 @@ export class WllTokenIssuer implements TokenIssuer {
       const result = await this.attempt(request, deadline);
       if ('accessToken' in result) return result;
       failure = result;
+      issuerFault ||= result.issuerFault;
     }
-    throw this.finalError(failure, attempts, this.now() - startedAt);
+    throw this.finalError(failure, attempts, this.now() - startedAt, issuerFault);
   }
 
   private async attempt(request: IssueRequest, deadline: number): Promise<IssuedToken | RetryableFailure> {
@@ -133,6 +138,7 @@ export class WllTokenIssuer implements TokenIssuer {
         if (!(error instanceof InvalidTokenResponse)) throw error;
         observe('InvalidResponse');
         if (error.transient) return { kind: 'InvalidResponse', issuerFault: false, summary: `HTTP ${status} with an unusable body (${error.problem})` };
+        if (error.lifetime) throw unusableLifetime(error.problem);
         throw new IssuerError(
           `The WLL token endpoint answered HTTP ${status} with an unusable token response: ${error.problem}. ` +
             'Nothing was cached; try again later, and report it to WLL if it persists.',
@@ -168,7 +174,7 @@ export class WllTokenIssuer implements TokenIssuer {
     );
   }
 
-  private finalError(failure: RetryableFailure | undefined, attempts: number, elapsedMs: number): Error {
+  private finalError(failure: RetryableFailure | undefined, attempts: number, elapsedMs: number, issuerFault: boolean): Error {
     const tries = `${attempts} attempt${attempts === 1 ? '' : 's'} in ${(elapsedMs / 1000).toFixed(1)} s`;
     if (failure?.kind === 'RateLimited') {
       const seconds = failure.waitMs === undefined ? DEFAULT_RATE_LIMIT_SECONDS : Math.max(1, Math.ceil(failure.waitMs / 1000));
@@ -182,7 +188,7 @@ export class WllTokenIssuer implements TokenIssuer {
     return new IssuerError(
       `The WLL token endpoint at ${this.host} failed after ${tries} (last: ${what}). ` +
         "Try again later; if it persists, check WLL's status and the function's network access to that host.",
-      { ...failure?.details, issuerFault: failure?.issuerFault ?? false },
+      { ...failure?.details, issuerFault },
     );
   }
 }
