@@ -1,3 +1,5 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDbLeaseStore } from '../../lambda/lease-store';
 import { startHarness, type Harness } from '../support/harness';
 import { invokeDirect, type Handler, type InvokeOutcome } from '../support/lambda-runtime';
 
@@ -77,13 +79,14 @@ describe('a rotated secret is used by the next call (CONTRACT section 2)', () =>
     expect(h.wll.requests).toBe(3);
   });
 
-  test('a container that re-read after the refusal skips the re-read while the refusal is remembered: a wave costs one read per container', async () => {
+  test('a container that re-read after the refusal skips the re-read: a wave costs one read per container, and a secret put later is read within 30 s', async () => {
     const [first, second] = [h.loadHandler(), h.loadHandler()];
     await invokeDirect(first, {});
     await invokeDirect(second, {});
     offsetMs += 2_000;
-    // WLL revokes the credentials; the operator has not put new ones yet.
-    h.wll.setClients([{ ...h.client, clientSecret: 'revoked-and-not-yet-replaced' }]);
+    // WLL revokes the credentials and knows the new ones; the operator has not put them in the secret yet.
+    const replacement = { ...h.client, clientSecret: `${h.client.clientSecret}-replacement` };
+    h.wll.setClients([replacement]);
 
     const outcomes = [];
     for (let i = 0; i < 10; i += 1) for (const handler of [first, second]) outcomes.push(await invokeDirect(handler, STAGING));
@@ -93,6 +96,14 @@ describe('a rotated secret is used by the next call (CONTRACT section 2)', () =>
     // A first read and one re-read per container; the refusal reached the issuer once.
     expect(h.secrets.readsOf(h.secretName)).toBe(4);
     expect(h.wll.requests).toBe(2);
+
+    // The operator puts them after the refusal: a container that re-read since reads again once
+    // its copy is 30 s old (SECRET_REREAD_INTERVAL_MS), not only when the memory lapses in 5 minutes.
+    h.putCredentials(replacement);
+    offsetMs += 30_000;
+    expect(await invokeDirect(first, STAGING)).toMatchObject({ ok: true, result: { source: 'issuer' } });
+    expect(await invokeDirect(second, STAGING)).toMatchObject({ ok: true, result: { source: 'cache' } });
+    expect(h.secrets.readsOf(h.secretName)).toBe(6);
   });
 });
 
@@ -135,5 +146,42 @@ describe('an answer the function cannot use is remembered across containers (CON
     offsetMs += 5 * 60_000 + 1_000;
     expect(await invokeDirect(containers[1]!, {})).toMatchObject({ ok: true, result: { source: 'issuer' } });
     expect(h.wll.requests).toBe(2);
+  });
+});
+
+describe('the lease item carries what these memories need', () => {
+  const signal = () => AbortSignal.timeout(2_000);
+
+  async function released(leases: DynamoDbLeaseStore, key: string, result: Parameters<DynamoDbLeaseStore['release']>[1]) {
+    const outcome = await leases.acquire(key, 15_000, signal());
+    if (outcome.kind !== 'acquired') throw new Error('the lease should be free');
+    await leases.release(outcome.lease, result, signal());
+    return leases.acquire(key, 15_000, signal());
+  }
+
+  test('a rejection keeps when it was seen; an unusable answer keeps its message, bounded', async () => {
+    const leases = new DynamoDbLeaseStore(h.tableName, h.dynamodb);
+    const seenAtMs = Date.now() - 1_234;
+
+    const rejected = await released(leases, 'k1', { rejection: { untilMs: Date.now() + 60_000, message: 'refused', seenAtMs } });
+    const unusable = await released(leases, 'k2', { backoff: { notBeforeMs: Date.now() + 60_000, reason: 'unusable_answer', message: 'x'.repeat(5_000) } });
+
+    expect(rejected).toMatchObject({ kind: 'rejected', rejection: { message: 'refused', seenAtMs } });
+    expect(unusable).toMatchObject({ kind: 'backoff', backoff: { reason: 'unusable_answer' } });
+    expect((unusable as { backoff: { message: string } }).backoff.message.length).toBe(600);
+  });
+
+  test('a rejection recorded without its time (an older item) says nothing of when', async () => {
+    const leases = new DynamoDbLeaseStore(h.tableName, h.dynamodb);
+    await h.dynamodb.send(
+      new PutItemCommand({
+        TableName: h.tableName,
+        Item: { pk: { S: 'lease#k3' }, rejectedUntil: { N: String(Date.now() + 60_000) }, rejection: { S: 'refused' } },
+      }),
+    );
+
+    const outcome = await leases.acquire('k3', 15_000, signal());
+
+    expect(outcome).toEqual({ kind: 'rejected', rejection: { untilMs: expect.any(Number), message: 'refused' } });
   });
 });
