@@ -44,6 +44,11 @@ const MAX_TOKEN_BODY_BYTES = 64 * 1024;
 const MAX_ERROR_BODY_BYTES = 4 * 1024;
 /** An attempt with less time than this left is not worth starting. */
 const MIN_ATTEMPT_MS = 250;
+/**
+ * A timeout that fired this much later than set means this process stood still (frozen, or
+ * starved): the issuer may have answered meanwhile, so it is not blamed (CONTRACT section 7).
+ */
+const STALL_TOLERANCE_MS = 1_000;
 const DEFAULT_RATE_LIMIT_SECONDS = 30;
 
 /**
@@ -123,7 +128,8 @@ export class WllTokenIssuer implements TokenIssuer {
       observe(kind);
       // Only a request that had its whole attempt time and still got no answer is the issuer's fault;
       // one cut short by our deadline, or a connection that failed on our side, is not.
-      const issuerFault = kind === 'Timeout' && fullLength;
+      const stalled = this.now() - requestedAt > timeoutMs + STALL_TOLERANCE_MS;
+      const issuerFault = kind === 'Timeout' && fullLength && !stalled;
       return { kind, issuerFault, summary: kind === 'Timeout' ? `no answer within ${timeoutMs} ms` : `network error (${networkCode(error)})` };
     }
 
