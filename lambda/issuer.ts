@@ -48,7 +48,7 @@ const MIN_ATTEMPT_MS = 250;
  * A timeout that fired this much later than set means this process stood still (frozen, or
  * starved): the issuer may have answered meanwhile, so it is not blamed (CONTRACT section 7).
  */
-const STALL_TOLERANCE_MS = 1_000;
+const STALL_TOLERANCE_MS = 2_000;
 const DEFAULT_RATE_LIMIT_SECONDS = 30;
 
 /**
