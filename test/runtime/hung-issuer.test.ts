@@ -1,6 +1,6 @@
 import { FaultProxy } from '../support/runtime/fault-proxy';
-import type { InvocationResult } from '../support/runtime/lambda-container';
-import { startStand, type RuntimeStand } from '../support/runtime/stand';
+import type { InvocationResult, LambdaContainer } from '../support/runtime/lambda-container';
+import { failures, startStand, type RuntimeStand } from '../support/runtime/stand';
 
 /**
  * CONTRACT section 7, issue 15 hole 2: an issuer that accepts requests and never answers is
@@ -28,11 +28,20 @@ const ONE_BUDGET_MS = 16_000;
 /** Failing on a remembered back-off: a lease read, no issuer request. */
 const FAST_MS = 2_000;
 
-async function hangingIssuerStand(): Promise<RuntimeStand> {
+async function issuerBehindProxy(): Promise<RuntimeStand> {
   stand = await startStand();
   wllProxy = await FaultProxy.start(stand.wll.url);
-  wllProxy.every(undefined, { kind: 'hang' });
   return stand;
+}
+
+/**
+ * Warm containers (secret read, connections open, one token for another audience), so what
+ * is measured is the hung issuer and not a cold start on a busy machine; then WLL hangs.
+ */
+async function warmThenHang(containers: readonly LambdaContainer[]): Promise<void> {
+  const warmed = await Promise.all(containers.map((c) => c.invoke({ audience: 'staging.wlloyalty.net' })));
+  expect(failures(warmed)).toEqual([]);
+  wllProxy.every(undefined, { kind: 'hang' });
 }
 
 /** Where the function sends its token requests: the proxy, same path as the stand-in. */
@@ -53,8 +62,9 @@ function seen(result: InvocationResult): Seen {
 }
 
 test('one container: the first caller spends the budget, the next two fail fast on the back-off without reaching the issuer', async () => {
-  await hangingIssuerStand();
+  await issuerBehindProxy();
   const container = await stand.container({ environment: { WLL_TOKEN_URL: proxiedTokenUrl() } });
+  await warmThenHang([container]);
 
   const callers: Seen[] = [];
   const attempts: number[] = [];
@@ -76,16 +86,18 @@ test('one container: the first caller spends the budget, the next two fail fast 
 });
 
 test('three containers called at once, then again: one container asks the issuer, the waiters fail when its back-off lands, the next wave at once', async () => {
-  await hangingIssuerStand();
+  await issuerBehindProxy();
   const containers = await stand.containers(3, { environment: { WLL_TOKEN_URL: proxiedTokenUrl() } });
+  await warmThenHang(containers);
+  const before = wllProxy.count();
 
   const firstWave = (await Promise.all(containers.map((c) => c.invoke({})))).map(seen);
-  const attemptsInFirstWave = wllProxy.count();
+  const attemptsInFirstWave = wllProxy.count() - before;
   const secondWave = (await Promise.all(containers.map((c) => c.invoke({})))).map(seen);
 
   expect({
     attemptsInFirstWave: attemptsInFirstWave === 3 || attemptsInFirstWave,
-    attemptsInSecondWave: wllProxy.count() === attemptsInFirstWave || wllProxy.count() - attemptsInFirstWave,
+    attemptsInSecondWave: wllProxy.count() - before === attemptsInFirstWave || wllProxy.count() - before - attemptsInFirstWave,
     firstWaveWithinOneBudget: firstWave.every((c) => c.ms < ONE_BUDGET_MS) || firstWave.map((c) => c.ms),
     secondWaveFast: secondWave.every((c) => c.ms < FAST_MS) || secondWave.map((c) => c.ms),
   }).toEqual({ attemptsInFirstWave: true, attemptsInSecondWave: true, firstWaveWithinOneBudget: true, secondWaveFast: true });
