@@ -8,10 +8,24 @@ export interface CredentialsSource {
   /** The credentials to use now: a fresh enough copy, else a new read (CONTRACT sections 2 and 7). */
   get(deadline: Deadline): Promise<ClientCredentials>;
   /**
-   * Reads the secret again because the issuer refused what we have, unless this container
-   * read it less than `minIntervalMs` ago; returns what is current afterwards.
+   * Reads the secret again because the issuer refused credentials (CONTRACT section 2): at
+   * once when the copy in hand was read before the refusal was seen, else only when it is
+   * older than `minIntervalMs` (section 7 bounds Secrets Manager calls); returns what is
+   * current afterwards.
    */
-  reread(deadline: Deadline, minIntervalMs: number): Promise<ClientCredentials>;
+  reread(deadline: Deadline, refusal: Refusal): Promise<ClientCredentials>;
+}
+
+/** What `reread` needs to know about a refusal of the credentials. */
+export interface Refusal {
+  /**
+   * When the refusal was first seen (epoch ms), in this container or, remembered, in another;
+   * absent: just now. A container that read the secret (or tried to) since then may skip the
+   * re-read; one whose copy is older may not.
+   */
+  readonly seenAtMs?: number;
+  /** A copy read since the refusal is still read again once it is older than this. */
+  readonly minIntervalMs: number;
 }
 
 /** CONTRACT section 2: the secret is kept in memory for at most this long... */
@@ -44,6 +58,8 @@ export class SecretsManagerCredentials implements CredentialsSource {
   private readonly maxAgeMs: number;
   private last?: { credentials: ClientCredentials; readAt: number };
   private pending?: Promise<ClientCredentials>;
+  /** When the pending read began: a read begun before a refusal cannot answer it. */
+  private pendingSince = -Infinity;
   private lastFailureAt = -Infinity;
 
   constructor(
@@ -64,8 +80,16 @@ export class SecretsManagerCredentials implements CredentialsSource {
     return this.read(deadline);
   }
 
-  reread(deadline: Deadline, minIntervalMs: number): Promise<ClientCredentials> {
-    if (this.last && this.now() - this.last.readAt < minIntervalMs) return Promise.resolve(this.last.credentials);
+  async reread(deadline: Deadline, refusal: Refusal): Promise<ClientCredentials> {
+    const now = this.now();
+    const seenAt = refusal.seenAtMs ?? now;
+    // A read that began before the refusal may return the refused value: let it end, then judge.
+    if (this.pending && this.pendingSince < seenAt) await this.pending.catch(() => undefined);
+    if (this.pending) return this.pending;
+    // Read (or tried to: Secrets Manager failing is no reason to ask it on every call) since
+    // the refusal, and recently: the copy in hand is what the secret holds.
+    const lastTry = Math.max(this.last?.readAt ?? -Infinity, this.lastFailureAt);
+    if (this.last && lastTry >= seenAt && now - lastTry < refusal.minIntervalMs) return this.last.credentials;
     return this.read(deadline);
   }
 
@@ -74,9 +98,12 @@ export class SecretsManagerCredentials implements CredentialsSource {
   }
 
   private read(deadline: Deadline): Promise<ClientCredentials> {
-    this.pending ??= this.readOnce(deadline).finally(() => {
-      this.pending = undefined;
-    });
+    if (!this.pending) {
+      this.pendingSince = this.now();
+      this.pending = this.readOnce(deadline).finally(() => {
+        this.pending = undefined;
+      });
+    }
     return this.pending;
   }
 

@@ -24,6 +24,8 @@ export class InvalidTokenResponse extends Error {
   constructor(
     readonly problem: string,
     readonly transient: boolean,
+    /** The token's lifetime is the problem (absurd, or already over): the same answer would come again. */
+    readonly lifetime = false,
   ) {
     super(problem);
   }
@@ -65,10 +67,10 @@ function expirySeconds(expiresIn: unknown, exp: number | undefined, issuedAt: nu
   const stated = [fromExpiresIn, fromJwt].filter((seconds): seconds is number => seconds !== undefined);
   const expiresAt = stated.length > 0 ? Math.min(...stated) : issuedAt + DEFAULT_TOKEN_LIFETIME_SECONDS;
   if (expiresAt <= issuedAt) {
-    throw new InvalidTokenResponse('the token has already expired (its JWT exp is in the past)', false);
+    throw new InvalidTokenResponse('the token has already expired (its JWT exp is in the past)', false, true);
   }
   if (expiresAt - issuedAt > MAX_TOKEN_LIFETIME_SECONDS) {
-    throw new InvalidTokenResponse(`the token lifetime is over ${MAX_TOKEN_LIFETIME_SECONDS / 86_400} days, which no WLL token has`, false);
+    throw new InvalidTokenResponse(`the token lifetime is over ${MAX_TOKEN_LIFETIME_SECONDS / 86_400} days, which no WLL token has`, false, true);
   }
   return expiresAt;
 }
@@ -76,7 +78,7 @@ function expirySeconds(expiresIn: unknown, exp: number | undefined, issuedAt: nu
 function lifetimeSeconds(expiresIn: unknown): number {
   const seconds = typeof expiresIn === 'string' && /^\d{1,16}(\.\d{1,16})?$/.test(expiresIn.trim()) ? Number(expiresIn) : expiresIn;
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 1) {
-    throw new InvalidTokenResponse('expires_in is not a positive number of seconds', false);
+    throw new InvalidTokenResponse('expires_in is not a positive number of seconds', false, true);
   }
   return Math.floor(seconds);
 }

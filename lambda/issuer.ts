@@ -3,6 +3,7 @@ import { InvalidTokenResponse, parseOAuthError, parseTokenResponse, type IssuedT
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, rateLimitWaitMs, type RetryPolicy } from './retry-policy';
 import type { ClientCredentials } from './secret-format';
 import type { IssuerFailureKind } from './telemetry-names';
+import { unusableLifetime } from './unusable-answer';
 
 export interface IssueRequest {
   readonly credentials: ClientCredentials;
@@ -43,6 +44,11 @@ const MAX_TOKEN_BODY_BYTES = 64 * 1024;
 const MAX_ERROR_BODY_BYTES = 4 * 1024;
 /** An attempt with less time than this left is not worth starting. */
 const MIN_ATTEMPT_MS = 250;
+/**
+ * A timeout that fired this much later than set means this process stood still (frozen, or
+ * starved): the issuer may have answered meanwhile, so it is not blamed (CONTRACT section 7).
+ */
+const STALL_TOLERANCE_MS = 2_000;
 const DEFAULT_RATE_LIMIT_SECONDS = 30;
 
 /**
@@ -71,6 +77,9 @@ export class WllTokenIssuer implements TokenIssuer {
     const startedAt = this.now();
     const deadline = Math.min(startedAt + this.policy.budgetMs, request.deadlineMs);
     let failure: RetryableFailure | undefined;
+    // Once one attempt was the issuer's fault (a 5xx, or a whole attempt timeout without an
+    // answer), the outcome is, whatever cut the later attempts short (CONTRACT section 7).
+    let issuerFault = false;
     let attempts = 0;
     while (attempts < this.policy.maxAttempts && deadline - this.now() >= MIN_ATTEMPT_MS) {
       if (failure) {
@@ -83,8 +92,9 @@ export class WllTokenIssuer implements TokenIssuer {
       const result = await this.attempt(request, deadline);
       if ('accessToken' in result) return result;
       failure = result;
+      issuerFault ||= result.issuerFault;
     }
-    throw this.finalError(failure, attempts, this.now() - startedAt);
+    throw this.finalError(failure, attempts, this.now() - startedAt, issuerFault);
   }
 
   private async attempt(request: IssueRequest, deadline: number): Promise<IssuedToken | RetryableFailure> {
@@ -118,7 +128,8 @@ export class WllTokenIssuer implements TokenIssuer {
       observe(kind);
       // Only a request that had its whole attempt time and still got no answer is the issuer's fault;
       // one cut short by our deadline, or a connection that failed on our side, is not.
-      const issuerFault = kind === 'Timeout' && fullLength;
+      const stalled = this.now() - requestedAt > timeoutMs + STALL_TOLERANCE_MS;
+      const issuerFault = kind === 'Timeout' && fullLength && !stalled;
       return { kind, issuerFault, summary: kind === 'Timeout' ? `no answer within ${timeoutMs} ms` : `network error (${networkCode(error)})` };
     }
 
@@ -133,6 +144,7 @@ export class WllTokenIssuer implements TokenIssuer {
         if (!(error instanceof InvalidTokenResponse)) throw error;
         observe('InvalidResponse');
         if (error.transient) return { kind: 'InvalidResponse', issuerFault: false, summary: `HTTP ${status} with an unusable body (${error.problem})` };
+        if (error.lifetime) throw unusableLifetime(error.problem);
         throw new IssuerError(
           `The WLL token endpoint answered HTTP ${status} with an unusable token response: ${error.problem}. ` +
             'Nothing was cached; try again later, and report it to WLL if it persists.',
@@ -168,7 +180,7 @@ export class WllTokenIssuer implements TokenIssuer {
     );
   }
 
-  private finalError(failure: RetryableFailure | undefined, attempts: number, elapsedMs: number): Error {
+  private finalError(failure: RetryableFailure | undefined, attempts: number, elapsedMs: number, issuerFault: boolean): Error {
     const tries = `${attempts} attempt${attempts === 1 ? '' : 's'} in ${(elapsedMs / 1000).toFixed(1)} s`;
     if (failure?.kind === 'RateLimited') {
       const seconds = failure.waitMs === undefined ? DEFAULT_RATE_LIMIT_SECONDS : Math.max(1, Math.ceil(failure.waitMs / 1000));
@@ -182,7 +194,7 @@ export class WllTokenIssuer implements TokenIssuer {
     return new IssuerError(
       `The WLL token endpoint at ${this.host} failed after ${tries} (last: ${what}). ` +
         "Try again later; if it persists, check WLL's status and the function's network access to that host.",
-      { ...failure?.details, issuerFault: failure?.issuerFault ?? false },
+      { ...failure?.details, issuerFault },
     );
   }
 }

@@ -7,12 +7,17 @@ import {
 import { randomUUID } from 'node:crypto';
 import { AcquisitionInDoubt, mayHaveBeenApplied } from './lease-in-doubt';
 
-/** Why nobody should ask the issuer before `notBeforeMs`. */
-export type BackoffReason = 'rate_limited' | 'issuer_error';
+/**
+ * Why nobody should ask the issuer before `notBeforeMs`: it rate-limited us, it failed, or
+ * it granted a token the function cannot use (a lifetime within the margin, or absurd).
+ */
+export type BackoffReason = 'rate_limited' | 'issuer_error' | 'unusable_answer';
 
 export interface Backoff {
   readonly notBeforeMs: number;
   readonly reason: BackoffReason;
+  /** For `unusable_answer`: the caller-facing message saying what to change (our words only, never a token). */
+  readonly message?: string;
 }
 
 /** The issuer refused these credentials (for this audience) recently; nobody asks again before `untilMs`. */
@@ -20,6 +25,11 @@ export interface Rejection {
   readonly untilMs: number;
   /** The caller-facing message of the original refusal (our words and the issuer's sanitised description). */
   readonly message: string;
+  /**
+   * When the refusal was seen (epoch ms): a container whose credentials were read before it
+   * reads the secret again at once (CONTRACT section 2). Absent on items recorded without it.
+   */
+  readonly seenAtMs?: number;
 }
 
 /** One acquisition of the lease: its own identity, so a late release of an earlier one changes nothing. */
@@ -47,8 +57,8 @@ export interface LeaseResult {
  * (CONTRACT section 3). It lapses on its own, so a crashed holder blocks nobody for
  * long. It is fenced (DESIGN 15): every acquisition writes a new id, and a release is
  * conditional on that id and on the lease not having lapsed. The same item records a
- * shared back-off after a 429 or a failing issuer, and a remembered rejection of the
- * credentials (the key is derived from them, so new credentials start clean).
+ * shared back-off after a 429, a failing issuer or an answer the function cannot use, and
+ * a remembered rejection of the credentials (the key is derived from them, so new credentials start clean).
  */
 export interface LeaseStore {
   /** Throws AcquisitionInDoubt when the write may have been applied although no answer came. */
@@ -60,10 +70,13 @@ export interface LeaseStore {
 export const LEASE_KEY_PREFIX = 'lease#';
 /** Longest a rejection message kept on the lease item may be. */
 const MAX_REJECTION_MESSAGE = 600;
+/** Longest a back-off message (an unusable answer's) kept on the lease item may be. */
+const MAX_BACKOFF_MESSAGE = 600;
 
 /**
- * Lease items: `pk` = lease#<key>, `leaseId`, `leaseUntil`, `notBefore`, `rejectedUntil`
- * (epoch ms), `backoffReason`, `rejection`, and `ttl` (epoch s) so DynamoDB clears idle ones.
+ * Lease items: `pk` = lease#<key>, `leaseId`, `leaseUntil`, `notBefore`, `rejectedUntil`,
+ * `rejectedAt` (epoch ms), `backoffReason`, `backoffMessage`, `rejection`, and `ttl`
+ * (epoch s) so DynamoDB clears idle ones.
  * An attribute that is not a number counts as absent, so a damaged item blocks nobody.
  */
 export class DynamoDbLeaseStore implements LeaseStore {
@@ -116,12 +129,20 @@ export class DynamoDbLeaseStore implements LeaseStore {
       updates.push('notBefore = :notBefore', 'backoffReason = :reason');
       values[':notBefore'] = { N: String(result.backoff.notBeforeMs) };
       values[':reason'] = { S: result.backoff.reason };
+      if (result.backoff.message !== undefined) {
+        updates.push('backoffMessage = :backoffMessage');
+        values[':backoffMessage'] = { S: result.backoff.message.slice(0, MAX_BACKOFF_MESSAGE) };
+      }
       keepUntil = Math.max(keepUntil, result.backoff.notBeforeMs);
     }
     if (result.rejection) {
       updates.push('rejectedUntil = :rejectedUntil', 'rejection = :rejection');
       values[':rejectedUntil'] = { N: String(result.rejection.untilMs) };
       values[':rejection'] = { S: result.rejection.message.slice(0, MAX_REJECTION_MESSAGE) };
+      if (result.rejection.seenAtMs !== undefined) {
+        updates.push('rejectedAt = :rejectedAt');
+        values[':rejectedAt'] = { N: String(result.rejection.seenAtMs) };
+      }
       keepUntil = Math.max(keepUntil, result.rejection.untilMs);
     }
     updates.push('#ttl = :ttl');
@@ -150,14 +171,20 @@ function refusal(item: Record<string, AttributeValue>, now: number): LeaseOutcom
   const number = (name: string) => Number(item[name]?.N);
   const rejectedUntil = number('rejectedUntil');
   if (rejectedUntil > now) {
-    return { kind: 'rejected', rejection: { untilMs: rejectedUntil, message: item.rejection?.S ?? 'The WLL token endpoint rejected the client credentials.' } };
+    const message = item.rejection?.S ?? 'The WLL token endpoint rejected the client credentials.';
+    const rejectedAt = number('rejectedAt');
+    return { kind: 'rejected', rejection: { untilMs: rejectedUntil, message, ...(Number.isFinite(rejectedAt) ? { seenAtMs: rejectedAt } : {}) } };
   }
   const notBefore = number('notBefore');
-  if (notBefore > now) {
-    return { kind: 'backoff', backoff: { notBeforeMs: notBefore, reason: item.backoffReason?.S === 'rate_limited' ? 'rate_limited' : 'issuer_error' } };
-  }
+  if (notBefore > now) return { kind: 'backoff', backoff: backoffOf(item, notBefore) };
   const heldUntil = number('leaseUntil');
   return { kind: 'held', untilMs: heldUntil > now ? heldUntil : now };
+}
+
+function backoffOf(item: Record<string, AttributeValue>, notBeforeMs: number): Backoff {
+  const reason = item.backoffReason?.S;
+  if (reason === 'unusable_answer') return { notBeforeMs, reason, message: item.backoffMessage?.S };
+  return { notBeforeMs, reason: reason === 'rate_limited' ? 'rate_limited' : 'issuer_error' };
 }
 
 /** Keep a lease item a day past its last use: long enough to be harmless, short enough to go. */

@@ -8,6 +8,13 @@ import type { Backoff, Rejection } from './lease-store';
 
 export function backoffError(backoff: Backoff, nowMs: number): RateLimitedError | IssuerError {
   const seconds = Math.max(1, Math.ceil((backoff.notBeforeMs - nowMs) / 1000));
+  if (backoff.reason === 'unusable_answer') {
+    const said = backoff.message ?? 'The WLL token endpoint recently issued a token this function cannot use (its lifetime is the problem).';
+    return new IssuerError(
+      `${said} (This answer is remembered for another ${seconds} s, so the token endpoint is not asked again on every call; ` +
+        'it is asked again after that.)',
+    );
+  }
   if (backoff.reason === 'rate_limited') {
     return new RateLimitedError(
       seconds,
@@ -20,10 +27,24 @@ export function backoffError(backoff: Backoff, nowMs: number): RateLimitedError 
   );
 }
 
-export function rememberedRejection(rejection: Rejection, nowMs: number): CredentialsError {
+/**
+ * A refusal another container (or an earlier call) recorded on the lease item, with when it
+ * was seen: a container whose copy of the secret is older reads it again at once (CONTRACT
+ * section 2). `seenAtMs` is -Infinity when the item does not say.
+ */
+export class RememberedRejectionError extends CredentialsError {
+  constructor(
+    readonly seenAtMs: number,
+    message: string,
+  ) {
+    super('rejected', message);
+  }
+}
+
+export function rememberedRejection(rejection: Rejection, nowMs: number): RememberedRejectionError {
   const seconds = Math.max(1, Math.ceil((rejection.untilMs - nowMs) / 1000));
-  return new CredentialsError(
-    'rejected',
+  return new RememberedRejectionError(
+    rejection.seenAtMs ?? -Infinity,
     `${rejection.message} (The refusal is remembered for another ${seconds} s, so WLL is not asked again on every call; ` +
       'new credentials in the secret are tried at once.)',
   );

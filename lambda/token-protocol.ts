@@ -14,6 +14,7 @@ import type { SharedCache } from './shared-cache';
 import type { ClientCredentials } from './secret-format';
 import { tokenSha256 } from './token-fingerprint';
 import type { TokenSeal } from './token-seal';
+import { tooShortForMargin, UnusableAnswerError } from './unusable-answer';
 
 /** Everything the protocol needs to know about one token: whose, for what, and where it lives. */
 export interface TokenKey {
@@ -75,6 +76,12 @@ const LEASE_RESERVE_MS = CLOCK_SKEW_TOLERANCE_MS;
 export const ISSUER_BACKOFF_MS = 10_000;
 /** How long every container remembers that the issuer refused these credentials for this audience. */
 export const REJECTION_MEMORY_MS = 5 * 60_000;
+/**
+ * How long every container remembers that the issuer granted a token the function cannot use
+ * (CONTRACT section 7). What fixes it is an operator's or WLL's change, which takes minutes:
+ * the same 5 minutes as a rejection cost at most 12 tokens an hour per key, not one per call.
+ */
+export const UNUSABLE_ANSWER_MEMORY_MS = REJECTION_MEMORY_MS;
 /** The scheduled refresh renews tokens with less than this share of their life left, early refresh on or off. */
 export const SCHEDULED_REFRESH_RATIO = 0.25;
 /** How long this container keeps a token refused through compare-and-refresh out of its memory. */
@@ -319,17 +326,19 @@ export class TokenProtocol {
     const now = this.now();
     if (error instanceof RateLimitedError) return { backoff: { notBeforeMs: now + error.retryAfterSeconds * 1000, reason: 'rate_limited' } };
     if (error instanceof IssuerError && error.details.issuerFault) return { backoff: { notBeforeMs: now + ISSUER_BACKOFF_MS, reason: 'issuer_error' } };
-    if (error instanceof CredentialsError && error.reason === 'rejected') return { rejection: { untilMs: now + REJECTION_MEMORY_MS, message: error.message } };
+    if (error instanceof CredentialsError && error.reason === 'rejected') {
+      return { rejection: { untilMs: now + REJECTION_MEMORY_MS, message: error.message, seenAtMs: now } };
+    }
+    if (error instanceof UnusableAnswerError) {
+      return { backoff: { notBeforeMs: now + UNUSABLE_ANSWER_MEMORY_MS, reason: 'unusable_answer', message: error.message } };
+    }
     return {};
   }
 
   private assertServable(issued: IssuedToken): void {
     const margin = this.settings.refreshMarginSeconds;
     if (this.isServable(issued)) return;
-    throw new IssuerError(
-      `The WLL token endpoint issued a token valid for ${secondsLeft(issued, this.now())} s, not more than ` +
-        `TOKEN_REFRESH_MARGIN_SECONDS (${margin} s), so it can never be handed out: lower TOKEN_REFRESH_MARGIN_SECONDS.`,
-    );
+    throw tooShortForMargin(secondsLeft(issued, this.now()), margin);
   }
 
   private async readTable(k: TokenKey, deadline: Deadline) {

@@ -4,6 +4,7 @@ import type { Deadline } from './deadline';
 import { CredentialsError } from './errors';
 import type { IssuedToken } from './issuer-response';
 import { credentialsRef } from './mint-counter';
+import { RememberedRejectionError } from './protocol-errors';
 import { putSecretCommand, type ClientCredentials } from './secret-format';
 import type { TokenKey, TokenProtocol, TokenSource } from './token-protocol';
 import { tokenSealFor, type TokenSeal } from './token-seal';
@@ -34,9 +35,11 @@ export interface TokenServiceSettings {
 }
 
 /**
- * After the issuer refuses the credentials, a container reads the secret again at most
- * this often: an operator's new value is picked up quickly, and a wave of refused callers
- * does not become a wave of Secrets Manager calls (CONTRACT section 7).
+ * After the issuer refuses the credentials, a container reads the secret again at once if
+ * its copy is older than the refusal (CONTRACT section 2); a copy read since is read again
+ * at most this often while refusals go on, so new credentials an operator puts after the
+ * refusal are picked up within this, and a wave of refused callers does not become a wave
+ * of Secrets Manager calls (section 7).
  */
 export const SECRET_REREAD_INTERVAL_MS = 30_000;
 
@@ -80,7 +83,9 @@ export class TokenService {
       return await use(this.keyFor(credentials, audience));
     } catch (error) {
       if (!(error instanceof CredentialsError && error.reason === 'rejected')) throw error;
-      const reread = await this.credentials.reread(deadline, SECRET_REREAD_INTERVAL_MS);
+      // A refusal remembered on the lease item says when it was seen; one met just now is newer than any copy.
+      const seenAtMs = error instanceof RememberedRejectionError ? error.seenAtMs : undefined;
+      const reread = await this.credentials.reread(deadline, { seenAtMs, minIntervalMs: SECRET_REREAD_INTERVAL_MS });
       if (sameCredentials(reread, credentials)) throw this.withSecretAdvice(error, 'unchanged');
       try {
         return await use(this.keyFor(reread, audience));

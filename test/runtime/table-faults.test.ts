@@ -1,3 +1,4 @@
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbErrors } from '../support/runtime/fault-proxy';
 import type { InvocationResult, LambdaContainer } from '../support/runtime/lambda-container';
 import { failures, outcome, sleep, startStand, tokenOf, type RuntimeStand } from '../support/runtime/stand';
@@ -73,23 +74,46 @@ test('an answer with an absurd expires_in (1e13 s) is an IssuerError and never p
   stand.wll.expiresInOverride = 1e13;
 
   const absurd = await first!.invoke({});
+  // The answer is remembered across containers (issue 15): the other one is told at once, without a mint.
+  const remembered = await second!.invoke({});
+  const requestsWhileRemembered = stand.wll.requests;
 
-  // The issuer is sane again: every container gets a token with a real lifetime, at
-  // the latest once a short shared back-off after the invalid answer is over (a poisoned
-  // item would fail them until someone deleted it).
+  // The issuer is sane again: once the memory lapses (5 minutes; here, cleared on the lease
+  // item), every container gets a token with a real lifetime (a poisoned item would fail
+  // them until someone deleted it).
   stand.wll.omitJwtExp = false;
   stand.wll.expiresInOverride = undefined;
+  await forgetBackoffs();
   const afterwards = await Promise.all([untilOk(second!, 15_000), untilOk(first!, 15_000)]);
 
   const limit = Date.now() / 1000 + 31 * 86_400;
   const items = await stand.tableItems();
   expect({
     absurdAnswer: outcome(absurd).errorType,
+    remembered: outcome(remembered).errorType,
+    requestsWhileRemembered,
     afterwards: afterwards.map((r) => (r.ok ? 'ok' : r.errorType)),
     longestLifetimeServed: Math.max(...afterwards.map((r) => (r.ok ? (r.result as { expiresIn: number }).expiresIn : 0))) <= 86_400,
     absurdItemsInTable: items.filter((item) => Number(item.expiresAt?.N ?? 0) > limit).length,
-  }).toEqual({ absurdAnswer: 'IssuerError', afterwards: ['ok', 'ok'], longestLifetimeServed: true, absurdItemsInTable: 0 });
+  }).toEqual({
+    absurdAnswer: 'IssuerError',
+    remembered: 'IssuerError',
+    requestsWhileRemembered: 1,
+    afterwards: ['ok', 'ok'],
+    longestLifetimeServed: true,
+    absurdItemsInTable: 0,
+  });
 });
+
+/** Lets every shared back-off on the lease items lapse now, as time would. */
+async function forgetBackoffs(): Promise<void> {
+  const leases = (await stand.tableItems()).filter((item) => item.pk?.S?.startsWith('lease#'));
+  for (const item of leases) {
+    await stand.dynamodb.send(
+      new UpdateItemCommand({ TableName: stand.tableName, Key: { pk: item.pk! }, UpdateExpression: 'SET notBefore = :past', ExpressionAttributeValues: { ':past': { N: '0' } } }),
+    );
+  }
+}
 
 /** Invokes every second until an invocation succeeds or `withinMs` has passed; the last result. */
 async function untilOk(container: LambdaContainer, withinMs: number): Promise<InvocationResult> {

@@ -54,18 +54,62 @@ test('concurrent callers share one read', async () => {
   expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
 });
 
-test('reread reads again, but at most once per interval', async () => {
-  secrets.on(GetSecretValueCommand).resolvesOnce({ SecretString: SECRET }).resolves({ SecretString: SECOND });
-  const credentials = source();
-  await credentials.get(later());
+describe('reread after a refusal (CONTRACT sections 2 and 7)', () => {
+  const INTERVAL = 30_000;
 
-  await expect(credentials.reread(later(), 30_000)).resolves.toMatchObject({ clientId: 'id-1' });
-  expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+  test('a copy read before the refusal is read again at once, however recent', async () => {
+    secrets.on(GetSecretValueCommand).resolvesOnce({ SecretString: SECRET }).resolves({ SecretString: SECOND });
+    const credentials = source();
+    await credentials.get(later());
+    now += 1_000;
 
-  now += 30_000;
-  await expect(credentials.reread(later(), 30_000)).resolves.toMatchObject({ clientId: 'id-2' });
-  await expect(credentials.get(later())).resolves.toMatchObject({ clientId: 'id-2' });
-  expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+    // Refused just now (no time given): newer than the copy.
+    await expect(credentials.reread(later(), { minIntervalMs: INTERVAL })).resolves.toMatchObject({ clientId: 'id-2' });
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
+
+  test('a refusal remembered from before this container read the secret is no reason to read it again, until the interval', async () => {
+    secrets.on(GetSecretValueCommand).resolvesOnce({ SecretString: SECRET }).resolves({ SecretString: SECOND });
+    const credentials = source();
+    const refusedAt = now - 1;
+    await credentials.get(later());
+
+    await expect(credentials.reread(later(), { seenAtMs: refusedAt, minIntervalMs: INTERVAL })).resolves.toMatchObject({ clientId: 'id-1' });
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+
+    now += INTERVAL;
+    await expect(credentials.reread(later(), { seenAtMs: refusedAt, minIntervalMs: INTERVAL })).resolves.toMatchObject({ clientId: 'id-2' });
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
+
+  test('a wave of callers refused once: one re-read, shared by concurrent callers and skipped by later ones', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: SECRET });
+    const credentials = source();
+    await credentials.get(later());
+    now += 1_000;
+    const refusedAt = now;
+    now += 10;
+
+    await Promise.all([1, 2, 3].map(() => credentials.reread(later(), { seenAtMs: refusedAt, minIntervalMs: INTERVAL })));
+    now += 1_000;
+    await credentials.reread(later(), { seenAtMs: refusedAt, minIntervalMs: INTERVAL });
+
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
+
+  test('a re-read that failed since the refusal counts: Secrets Manager is not asked on every refused call', async () => {
+    secrets.on(GetSecretValueCommand).resolvesOnce({ SecretString: SECRET }).rejects(throttled());
+    const credentials = source();
+    await credentials.get(later());
+    now += 1_000;
+    const refusedAt = now;
+
+    await expect(credentials.reread(later(), { seenAtMs: refusedAt, minIntervalMs: INTERVAL })).resolves.toMatchObject({ clientId: 'id-1' });
+    now += 1_000;
+    await expect(credentials.reread(later(), { seenAtMs: refusedAt, minIntervalMs: INTERVAL })).resolves.toMatchObject({ clientId: 'id-1' });
+
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
 });
 
 test('a failed first read is not remembered', async () => {

@@ -104,6 +104,47 @@ test('each attempt is bounded by its own timeout', async () => {
   expect(attempts.map((a) => a.outcome)).toEqual(['Timeout', 'Timeout', 'Timeout']);
 });
 
+test('one attempt that ran its whole timeout makes the failure the issuer\'s, whatever the last attempt met', async () => {
+  const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+  const { issuer } = issuerWith(['hang', refused], { attemptTimeoutMs: 300, maxAttempts: 2 });
+
+  const error = await issue(issuer).catch((e: unknown) => e);
+
+  expect((error as IssuerError).message).toMatch(/2 attempts .*last: network error/);
+  expect((error as IssuerError).details.issuerFault).toBe(true);
+});
+
+test('a timeout cut short by the caller deadline alone is not the issuer\'s fault', async () => {
+  // The test clock moves only on back-off sleeps: every attempt has the same 400 ms left.
+  const { issuer } = issuerWith(['hang', 'hang', 'hang']);
+
+  const error = await issue(issuer, 1_800_000_000_000 + 400).catch((e: unknown) => e);
+
+  expect((error as IssuerError).message).toMatch(/attempts .*no answer within \d+ ms/);
+  expect((error as IssuerError).details.issuerFault).toBe(false);
+});
+
+test('a timeout that fired long after it was due (the process stood still) is not blamed on the issuer', async () => {
+  let clock = 1_800_000_000_000;
+  const { fetch } = scriptedFetch(['hang']);
+  const issuer = new WllTokenIssuer({
+    tokenUrl: URL,
+    // The process was frozen for 20 s while the attempt waited: its clock jumped.
+    fetch: ((url: string, init?: RequestInit) => {
+      const answer = fetch(url, init);
+      init?.signal?.addEventListener('abort', () => (clock += 20_000));
+      return answer;
+    }) as typeof globalThis.fetch,
+    now: () => clock,
+    policy: { ...DEFAULT_RETRY_POLICY, attemptTimeoutMs: 300, maxAttempts: 1 },
+  });
+
+  const error = await issue(issuer).catch((e: unknown) => e);
+
+  expect((error as IssuerError).message).toMatch(/no answer within 300 ms/);
+  expect((error as IssuerError).details.issuerFault).toBe(false);
+});
+
 test('no attempt starts after the caller deadline', async () => {
   const { issuer, calls } = issuerWith([json(503, ''), json(503, ''), json(503, '')]);
 
