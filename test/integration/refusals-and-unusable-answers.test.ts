@@ -1,4 +1,5 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CLOCK_SKEW_TOLERANCE_MS } from '../../lambda/clock-skew';
 import { DynamoDbLeaseStore } from '../../lambda/lease-store';
 import { startHarness, type Harness } from '../support/harness';
 import { invokeDirect, type Handler, type InvokeOutcome } from '../support/lambda-runtime';
@@ -143,7 +144,8 @@ describe('an answer the function cannot use is remembered across containers (CON
 
     // The issuer is fixed; once the memory lapses, the next call mints and is served.
     h.wll.lifetimeSeconds = 86_400;
-    offsetMs += 5 * 60_000 + 1_000;
+    // The memory lasts 5 minutes, recorded the clock-skew tolerance longer (lambda/clock-skew.ts).
+    offsetMs += 5 * 60_000 + CLOCK_SKEW_TOLERANCE_MS + 1_000;
     expect(await invokeDirect(containers[1]!, {})).toMatchObject({ ok: true, result: { source: 'issuer' } });
     expect(h.wll.requests).toBe(2);
   });
