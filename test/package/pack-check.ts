@@ -183,9 +183,13 @@ async function main(): Promise<void> {
     const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: checkout })) as Array<{ filename: string; files: Array<{ path: string }>; size: number; unpackedSize: number }>;
     const tarball = path.join(scratch, packed[0]!.filename);
     const files = packed[0]!.files.map((f) => f.path);
-    for (const required of ['dist/client/index.js', 'dist/client/index.mjs', 'dist/client/index.d.ts', 'dist/client/index.d.mts', 'dist/client/lambda.mjs', 'dist/client/http.mjs', 'dist/client/cli.js', 'dist/infra/index.js', 'dist/infra/index.d.ts', 'dist/function/index.js', 'dist/function/index.js.map', 'bin/wll-token.js', 'bin/wll-token-trace.js']) {
+    for (const required of ['dist/client/index.js', 'dist/client/index.mjs', 'dist/client/index.d.ts', 'dist/client/index.d.mts', 'dist/client/lambda.mjs', 'dist/client/http.mjs', 'dist/client/cli.js', 'dist/infra/index.js', 'dist/infra/index.d.ts', 'dist/function/index.js', 'dist/function/index.js.map', 'bin/wll-token.js', 'bin/wll-token-trace.js', 'README.md', 'docs/deploy.md', 'docs/credential-sets.md', 'docs/dashboard.svg']) {
       check(`the tarball has ${required}`, files.includes(required));
     }
+    // The README is the package's front page: the docs/ pages it links to travel with it.
+    const readmeLinks = [...readFileSync(path.join(checkout, 'README.md'), 'utf8').matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]!);
+    const missing = readmeLinks.filter((link) => !files.includes(link));
+    check(`every docs/ page the README links to is in the tarball (${new Set(readmeLinks).size})`, readmeLinks.length > 0 && missing.length === 0, missing.join(', '));
     const sources = files.filter((f) => /\.(ts|mts)$/.test(f) && !/\.d\.m?ts$/.test(f));
     check('the tarball holds no TypeScript sources and no tests', sources.length === 0 && !files.some((f) => f.startsWith('test/')), sources.join(', '));
     numbers.push(`tarball: ${kb(packed[0]!.size)} packed, ${mb(packed[0]!.unpackedSize)} unpacked, ${files.length} files`);
