@@ -9,8 +9,10 @@ import {
   WLL_TOKEN_ENDPOINTS,
   type WllRegion,
 } from './config-values';
+import { CLOCK_SKEW_TOLERANCE_MS } from './clock-skew';
 import { DEFAULT_SET_NAME, parseCredentialSets, type CredentialSet } from './credential-sets';
 import { ConfigurationError } from './errors';
+import { DEFAULT_RETRY_POLICY } from './retry-policy';
 
 export { DEFAULT_AUDIENCE, WLL_TOKEN_ENDPOINTS, type WllRegion };
 export type { CredentialSet };
@@ -21,11 +23,12 @@ export const MAX_REFRESH_MARGIN_SECONDS = 86_399;
 
 export const DEFAULT_LEASE_SECONDS = 15;
 /**
- * The holder's issuer request (12 s budget) must fit in its lease, or another container
- * would ask while it is still waiting; and a lease longer than the function's 20 s timeout
- * would keep others waiting for a holder Lambda has already stopped.
+ * The holder's issuer request (12 s budget) must fit in its lease less the 2 s the holder keeps
+ * for clock skew (lambda/clock-skew.ts), or another container would ask while it is still
+ * waiting; and a lease longer than the function's 20 s timeout would keep others waiting for a
+ * holder Lambda has already stopped.
  */
-export const MIN_LEASE_SECONDS = 12;
+export const MIN_LEASE_SECONDS = (DEFAULT_RETRY_POLICY.budgetMs + CLOCK_SKEW_TOLERANCE_MS) / 1000;
 export const MAX_LEASE_SECONDS = 20;
 export const DEFAULT_REFRESH_AHEAD_RATIO = 0.25;
 /** CONTRACT section 2: a container keeps the secret in memory for at most 5 minutes. */
@@ -131,7 +134,7 @@ function parseLeaseSeconds(value: string | undefined): number {
   if (!(seconds === 0 || (seconds >= MIN_LEASE_SECONDS && seconds <= MAX_LEASE_SECONDS))) {
     throw new ConfigurationError(
       `TOKEN_LEASE_SECONDS is '${clip(value)}': use 0 (no cross-container lease) or a whole number of seconds from ` +
-        `${MIN_LEASE_SECONDS} (the issuer's 12 s budget) to ${MAX_LEASE_SECONDS} (the function's timeout); default ${DEFAULT_LEASE_SECONDS}.`,
+        `${MIN_LEASE_SECONDS} (the issuer's 12 s budget and 2 s for clock skew) to ${MAX_LEASE_SECONDS} (the function's timeout); default ${DEFAULT_LEASE_SECONDS}.`,
     );
   }
   return seconds;
