@@ -38,6 +38,13 @@ module.exports = {
       to: {},
     },
     {
+      name: 'lambda-top-level-is-handler-and-wiring-too',
+      comment: 'The same rule seen from the importer: a module at the top of lambda/ other than handler.ts and wiring.ts.',
+      severity: 'error',
+      from: {},
+      to: { path: '^lambda/[^/]+\\.ts$', pathNot: '^lambda/(handler|wiring)\\.ts$' },
+    },
+    {
       name: 'lambda-imports-no-tooling',
       comment: 'The deployed function bundles lambda/ alone: it may not import the construct, the clients, scripts, the benchmark or tests.',
       severity: 'error',

@@ -1,3 +1,8 @@
+/**
+ * The function's entry point (`handler`): one handler for direct invocations, the REST API and
+ * the EventBridge schedule. It only routes the event, calls the token service of the right
+ * credential set and maps errors to answers; everything it needs is built once per container.
+ */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { auditFields } from './entry/audit';
 import { loadConfig, type CredentialSet } from './config/load-config';

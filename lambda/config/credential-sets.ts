@@ -1,3 +1,8 @@
+/**
+ * `CREDENTIAL_SETS` (CONTRACT section 8): several WLL clients in one deployment. Parses the
+ * variable into credential sets and owns the rules for their names and number, which the
+ * construct reads from here and the clients copy (a unit test keeps the copies equal).
+ */
 import {
   checkAllowedAudiences,
   clip,

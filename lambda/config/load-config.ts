@@ -1,3 +1,8 @@
+/**
+ * The function's environment (CONTRACT sections 1 and 8) turned into one typed, frozen `Config`,
+ * once per container. Every bad value is a `ConfigurationError` naming the variable and what it
+ * accepts; the limits the construct also checks are exported from here.
+ */
 import {
   checkAllowedAudiences,
   clip,

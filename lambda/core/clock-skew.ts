@@ -1,5 +1,3 @@
-import type { LeaseResult } from '../table/lease-store';
-
 /**
  * How far apart two containers' clocks may be without the protocol breaking (stated in the
  * README). Lease, back-off and rejection times are written by one container's clock and
@@ -9,12 +7,3 @@ import type { LeaseResult } from '../table/lease-store';
  * runs up to this far ahead neither takes a lease that is still in use nor ends a back-off early.
  */
 export const CLOCK_SKEW_TOLERANCE_MS = 2_000;
-
-/** What the holder learned, made to last the tolerance longer by the readers' clocks. */
-export function withSkewTolerance(result: LeaseResult): LeaseResult {
-  return {
-    ...result,
-    ...(result.backoff && { backoff: { ...result.backoff, notBeforeMs: result.backoff.notBeforeMs + CLOCK_SKEW_TOLERANCE_MS } }),
-    ...(result.rejection && { rejection: { ...result.rejection, untilMs: result.rejection.untilMs + CLOCK_SKEW_TOLERANCE_MS } }),
-  };
-}

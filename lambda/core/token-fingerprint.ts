@@ -1,3 +1,7 @@
+/**
+ * How a token is named without being shown: its SHA-256 in hex, which callers send back in
+ * `replacesTokenSha256` and the audit line prints a prefix of.
+ */
 import { createHash } from 'node:crypto';
 
 /** Lowercase hex SHA-256 of a token (UTF-8): how callers name a token without sending it back. */

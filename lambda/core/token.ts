@@ -1,8 +1,16 @@
-import type { IssuedToken } from '../issuer/token-response';
-
 /**
- * The expiry rules, in one place. Times in tokens are epoch seconds; clocks are ms.
+ * The token the function hands out, and its expiry rules in one place. Times in tokens are
+ * epoch seconds; clocks are ms. Everything below the entry points speaks of this type; the
+ * issuer's parser produces it, the table stores it sealed, the protocol decides with it.
  */
+
+/** A token as the issuer gave it, with absolute times in epoch seconds. */
+export interface IssuedToken {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+}
 
 /** Whole seconds left before the token expires (what callers see as `expiresIn`). */
 export function secondsLeft(token: IssuedToken, nowMs: number): number {

@@ -1,3 +1,7 @@
+/**
+ * The secret's format (CONTRACT section 2): parses a `SecretString` into client credentials, with
+ * errors that name the problem and never the value, and the placeholder a created secret holds.
+ */
 import { CredentialsError } from '../core/errors';
 
 /** WLL client credentials, as read from the secret (CONTRACT.md section 2). */

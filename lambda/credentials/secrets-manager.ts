@@ -1,3 +1,8 @@
+/**
+ * The client credentials from Secrets Manager: read through a bounded call, kept for at most the
+ * configured age, read again at once after a refusal (CONTRACT section 2), and kept in use for up
+ * to an hour while Secrets Manager cannot be read (section 7).
+ */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { signalBefore, type Deadline } from '../core/deadline';
 import { CredentialsError } from '../core/errors';

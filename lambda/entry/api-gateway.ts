@@ -1,3 +1,7 @@
+/**
+ * The REST API entry point (CONTRACT sections 5 and 8): an API Gateway proxy event turned into a
+ * token request for a credential set, and results and errors turned into JSON answers.
+ */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError, RateLimitedError, type VendorError } from '../core/errors';
 import { DEFAULT_SET_NAME, type CredentialSet } from '../config/credential-sets';

@@ -1,3 +1,7 @@
+/**
+ * The scheduled entry point: an EventBridge event that refreshes every credential set's tokens
+ * that are due, so callers rarely wait for the issuer.
+ */
 import type { CredentialSet } from '../config/credential-sets';
 import { toPublicError, type VendorError } from '../core/errors';
 import type { MintCount } from '../table/mint-counter';

@@ -1,3 +1,7 @@
+/**
+ * The direct-invocation entry point (CONTRACT section 4): the event checked strictly into a token
+ * request, the credential set chosen from the invoked ARN, and the audience checked against the set.
+ */
 import { DEFAULT_SET_NAME, type CredentialSet } from '../config/credential-sets';
 import { BadRequestError } from '../core/errors';
 import { setForInvocation } from './set-selection';

@@ -1,3 +1,7 @@
+/**
+ * The answer both entry points give (CONTRACT section 4), made from a vended token at the moment
+ * it is sent.
+ */
 import { secondsLeft } from '../core/token';
 import type { TokenSource, VendedToken } from '../protocol/token-service';
 

@@ -1,17 +1,9 @@
-import { MAX_TOKEN_LIFETIME_SECONDS } from '../core/token';
+import { MAX_TOKEN_LIFETIME_SECONDS, type IssuedToken } from '../core/token';
 
 /**
  * Pure parsing of the WLL token endpoint's answers (WLL-TOKEN-ENDPOINT.md): strict
  * validation of a 200, and what may be kept of an error body for diagnostics.
  */
-
-/** A token as the issuer gave it, with absolute times in epoch seconds. */
-export interface IssuedToken {
-  readonly accessToken: string;
-  readonly tokenType: 'Bearer';
-  readonly issuedAt: number;
-  readonly expiresAt: number;
-}
 
 /** The issuer's 24-hour lifetime, used when neither `expires_in` nor the JWT `exp` says. */
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 86_400;

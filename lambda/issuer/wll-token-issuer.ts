@@ -1,8 +1,14 @@
+/**
+ * The WLL token endpoint client (WLL-TOKEN-ENDPOINT.md): one client-credentials request with a
+ * timeout per attempt, retries with backoff within a budget and the caller's deadline, the
+ * answer validated strictly, and every failure turned into the error a caller sees.
+ */
 import { CredentialsError, IssuerError, RateLimitedError, type IssuerFailureDetails } from '../core/errors';
-import { InvalidTokenResponse, parseOAuthError, parseTokenResponse, type IssuedToken } from './token-response';
+import type { IssuedToken } from '../core/token';
+import { InvalidTokenResponse, parseOAuthError, parseTokenResponse } from './token-response';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, rateLimitWaitMs, type RetryPolicy } from './retry-policy';
 import type { ClientCredentials } from '../credentials/secret-format';
-import type { IssuerFailureKind } from '../telemetry/metric-names';
+import type { IssuerFailureKind } from './failure-kinds';
 import { unusableLifetime } from './unusable-answer';
 
 export interface IssueRequest {

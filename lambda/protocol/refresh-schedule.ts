@@ -1,4 +1,8 @@
-import type { IssuedToken } from '../issuer/token-response';
+/**
+ * When a token is due for a refresh ahead of its expiry, with jitter so containers do not line up,
+ * and which keys already have a refresh under way in this container.
+ */
+import type { IssuedToken } from '../core/token';
 
 /** Each container starts its refresh at a random point of the window's last fifth... */
 const JITTER = 0.2;

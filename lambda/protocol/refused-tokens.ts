@@ -1,4 +1,8 @@
-import type { IssuedToken } from '../issuer/token-response';
+/**
+ * The tokens callers reported refused (compare-and-refresh), kept per key so that this container's
+ * memory never goes back to one of them.
+ */
+import type { IssuedToken } from '../core/token';
 import { tokenSha256 } from '../core/token-fingerprint';
 
 /** A key keeps at most this many refused fingerprints (each is a token that was really current). */

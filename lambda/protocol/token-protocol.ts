@@ -1,15 +1,19 @@
+/**
+ * The refresh protocol, in one place (DESIGN.md convention 16): memory, then the table, then the
+ * lease and the issuer; refresh ahead of expiry; compare-and-refresh; shared back-offs, remembered
+ * refusals and unusable answers. The table and the issuer are reached only through `SharedCache`
+ * and `TokenIssuer`.
+ */
 import { CLOCK_SKEW_TOLERANCE_MS } from '../core/clock-skew';
-import type { Deadline } from '../core/deadline';
+import { settledBy, type Deadline } from '../core/deadline';
 import { CredentialsError, IssuerError, RateLimitedError } from '../core/errors';
-import { isServable, isYoungerThanForceRefreshLimit, longestLived, secondsLeft } from '../core/token';
+import { isServable, isYoungerThanForceRefreshLimit, longestLived, secondsLeft, type IssuedToken } from '../core/token';
 import type { TokenIssuer } from '../issuer/wll-token-issuer';
-import type { IssuedToken } from '../issuer/token-response';
 import type { Lease, LeaseResult } from '../table/lease-store';
 import type { MintCount } from '../table/mint-counter';
 import { backoffError, gaveUpWaiting, rememberedRejection } from './protocol-errors';
 import { RefreshSchedule } from './refresh-schedule';
 import { RefusedTokens } from './refused-tokens';
-import { settledBy } from '../core/settle-by';
 import type { SharedCache } from '../table/shared-cache';
 import type { ClientCredentials } from '../credentials/secret-format';
 import { tokenSha256 } from '../core/token-fingerprint';

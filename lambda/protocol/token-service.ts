@@ -1,8 +1,13 @@
+/**
+ * One credential set's token service: gets the set's credentials, derives the token's cache key
+ * and seal, and lets the protocol decide; after a refusal it reads the secret again and retries
+ * once when the credentials really changed.
+ */
 import { tokenCacheKey } from './cache-key';
 import type { CredentialsSource } from '../credentials/secrets-manager';
 import type { Deadline } from '../core/deadline';
 import { CredentialsError } from '../core/errors';
-import type { IssuedToken } from '../issuer/token-response';
+import type { IssuedToken } from '../core/token';
 import { credentialsRef } from '../table/mint-counter';
 import { RememberedRejectionError } from './protocol-errors';
 import { putSecretCommand, type ClientCredentials } from '../credentials/secret-format';

@@ -1,3 +1,7 @@
+/**
+ * The shared count of minted tokens per client and month, per day and audience, and of forced
+ * refreshes: what the budget alarm and the dashboard read.
+ */
 import { createHash } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 

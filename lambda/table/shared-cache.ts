@@ -1,8 +1,12 @@
-import { withSkewTolerance } from '../core/clock-skew';
+/**
+ * The DynamoDB table as the protocol sees it: the token, lease and mint-count stores behind one
+ * guard that never lets the table fail a caller, bounds every call by the caller's deadline, and
+ * always keeps what a minted token needs.
+ */
+import { CLOCK_SKEW_TOLERANCE_MS } from '../core/clock-skew';
 import { signalBefore, type Deadline } from '../core/deadline';
-import type { IssuedToken } from '../issuer/token-response';
-import { AcquisitionInDoubt } from './lease-in-doubt';
-import type { Lease, LeaseOutcome, LeaseResult, LeaseStore } from './lease-store';
+import type { IssuedToken } from '../core/token';
+import { AcquisitionInDoubt, type Lease, type LeaseOutcome, type LeaseResult, type LeaseStore } from './lease-store';
 import type { MintCount, MintCounter, MintRecord } from './mint-counter';
 import type { TokenSeal } from './token-seal';
 import type { StoredToken, TokenPut, TokenStore } from './token-store';
@@ -147,4 +151,16 @@ export class SharedCache {
     for (const paused of refusedThisCall ? [operation] : OPERATIONS) this.pausedUntil.set(paused, until);
     if (!wasPaused) this.onUnavailable(operation, error);
   }
+}
+
+/**
+ * What the holder learned, made to last the clock-skew tolerance longer by the readers' clocks
+ * (a reader whose clock runs ahead must not end a back-off or a remembered refusal early).
+ */
+export function withSkewTolerance(result: LeaseResult): LeaseResult {
+  return {
+    ...result,
+    ...(result.backoff && { backoff: { ...result.backoff, notBeforeMs: result.backoff.notBeforeMs + CLOCK_SKEW_TOLERANCE_MS } }),
+    ...(result.rejection && { rejection: { ...result.rejection, untilMs: result.rejection.untilMs + CLOCK_SKEW_TOLERANCE_MS } }),
+  };
 }

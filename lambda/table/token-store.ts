@@ -1,3 +1,8 @@
+/**
+ * Token items in DynamoDB (CONTRACT section 3): sealed tokens read consistently and written with
+ * a condition, so the table only ever moves to a later-expiring token, or replaces one that no
+ * longer opens or was refused.
+ */
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
@@ -5,8 +10,7 @@ import {
   PutItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { hasPlausibleTimes, MAX_TOKEN_LIFETIME_SECONDS } from '../core/token';
-import type { IssuedToken } from '../issuer/token-response';
+import { hasPlausibleTimes, MAX_TOKEN_LIFETIME_SECONDS, type IssuedToken } from '../core/token';
 import type { TokenSeal } from './token-seal';
 
 export const TOKEN_KEY_PREFIX = 'token#';

@@ -48,14 +48,5 @@ export const QUOTA_BUCKET_DIMENSION = 'bucket';
 /** The dimension naming the credential set on per-set metrics (CONTRACT section 8). */
 export const CREDENTIAL_SET_DIMENSION = 'credentialSet';
 
-/** Kinds of issuer failure; each is also counted as `IssuerFailure<Kind>`, e.g. `IssuerFailureTimeout`. */
-export const ISSUER_FAILURE_KINDS = [
-  'Network',
-  'Timeout',
-  'ServerError',
-  'RateLimited',
-  'Rejected',
-  'BadRequest',
-  'InvalidResponse',
-] as const;
-export type IssuerFailureKind = (typeof ISSUER_FAILURE_KINDS)[number];
+/** The issuer's failure kinds are the issuer's own; infra/ reads them from here with the rest. */
+export { ISSUER_FAILURE_KINDS, type IssuerFailureKind } from '../issuer/failure-kinds';

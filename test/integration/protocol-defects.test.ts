@@ -1,7 +1,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { RateLimitedError } from '../../lambda/core/errors';
 import type { IssueRequest, TokenIssuer } from '../../lambda/issuer/wll-token-issuer';
-import type { IssuedToken } from '../../lambda/issuer/token-response';
+import type { IssuedToken } from '../../lambda/core/token';
 import { tokenSha256 } from '../../lambda/core/token-fingerprint';
 import { DynamoDbTokenStore } from '../../lambda/table/token-store';
 import { DynamoDbCallFaults } from '../support/dynamodb-call-faults';

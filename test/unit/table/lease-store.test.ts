@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException, InternalServerError, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { withSkewTolerance, CLOCK_SKEW_TOLERANCE_MS } from '../../../lambda/core/clock-skew';
-import { mayHaveBeenApplied } from '../../../lambda/table/lease-in-doubt';
+import { mayHaveBeenApplied } from '../../../lambda/table/lease-store';
 
 const metadata = { $metadata: {} };
 
@@ -13,17 +12,4 @@ test.each([
   ['nothing was listening', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), false],
 ])('%s: may have been applied = %s', (_name, error, expected) => {
   expect(mayHaveBeenApplied(error)).toBe(expected);
-});
-
-test('what a holder records lasts the clock-skew tolerance longer; a plain release records nothing', () => {
-  const stretched = withSkewTolerance({
-    backoff: { notBeforeMs: 10_000, reason: 'rate_limited' },
-    rejection: { untilMs: 20_000, message: 'refused' },
-  });
-
-  expect(stretched).toEqual({
-    backoff: { notBeforeMs: 10_000 + CLOCK_SKEW_TOLERANCE_MS, reason: 'rate_limited' },
-    rejection: { untilMs: 20_000 + CLOCK_SKEW_TOLERANCE_MS, message: 'refused' },
-  });
-  expect(withSkewTolerance({})).toEqual({});
 });

@@ -1,4 +1,4 @@
-import { settledBy } from '../../../lambda/core/settle-by';
+import { settledBy } from '../../../lambda/core/deadline';
 
 test('a promise that settles in time gives its value', async () => {
   await expect(settledBy(Promise.resolve('tok'), Date.now() + 1_000, Date.now())).resolves.toEqual({ value: 'tok' });
