@@ -38,7 +38,7 @@ export default tseslint.config(
   },
   {
     // Plain JavaScript (configuration, the CLI shim): checked without type information.
-    files: ['**/*.js', '**/*.mjs'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { bundleFunction } from '../infra/function-code';
 import * as path from 'node:path';
-import { tokenSealFor } from '../lambda/token-seal';
+import { tokenSealFor } from '../lambda/table/token-seal';
 import { createTokenTable, localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from '../test/support/dynamodb-local';
 import { SecretsManagerStandIn } from '../test/support/secrets-manager-stand-in';
 import { WllStandIn } from '../test/support/wll-stand-in';

@@ -41,7 +41,7 @@ function decode(trace, map, mapDir) {
   });
 }
 
-/** `lambda/config.ts` for this package's sources, `node_modules/...` for a dependency's. */
+/** `lambda/config/load-config.ts` for this package's sources, `node_modules/...` for a dependency's. */
 function shortName(source, mapDir) {
   const file = source.startsWith('file://') ? fileURLToPath(source) : isAbsolute(source) ? source : resolve(mapDir, source);
   const inPackage = relative(join(__dirname, '..'), file);

@@ -1,9 +1,10 @@
 /**
  * Credential set names as the service accepts them (CONTRACT section 8). Checked on the
  * caller's side too, so a typo fails at once with a message saying what a name looks like,
- * instead of as an IAM refusal or a 404 from a deployed service.
+ * instead of as an IAM refusal or a 404 from a deployed service. The client keeps its own copy
+ * of the function's pattern so its published types stand alone; a unit test keeps the two equal.
  */
-const SET_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+export const SET_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
 /** The set a client without `credentialSet` talks to: the unqualified function, `/token`. */
 export const DEFAULT_CREDENTIAL_SET = 'default';

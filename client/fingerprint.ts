@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { TokenResult } from './token-result';
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** A fingerprint as the service accepts it; the client's own copy, kept equal to the function's by a unit test. */
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * The fingerprint of a token as the service compares it (`replacesTokenSha256`): lowercase hex

@@ -1,5 +1,5 @@
 import type { Node } from 'constructs';
-import { DEFAULT_REFRESH_MARGIN_SECONDS, MAX_REFRESH_MARGIN_SECONDS } from '../lambda/config';
+import { DEFAULT_REFRESH_MARGIN_SECONDS, MAX_REFRESH_MARGIN_SECONDS } from '../lambda/config/load-config';
 import type { CredentialSetProps, TokenVendorProps } from './token-vendor-props';
 
 /** The context keys of the app (CONTRACT section 6 and later), with their defaults in cdk.json. */

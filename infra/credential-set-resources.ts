@@ -1,6 +1,6 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { API_GATEWAY_ALIAS } from '../lambda/set-selection';
+import { API_GATEWAY_ALIAS } from '../lambda/entry/set-selection';
 import type { CredentialSet } from './credential-sets';
 import { createCredentialsSecret, type CredentialsSecret } from './credentials-secret';
 
@@ -34,7 +34,7 @@ export function addCredentialSetAliases(scope: Construct, fn: lambda.Function, s
  * The alias the API invokes when it serves named sets. The function trusts an API event's
  * `/sets/{name}` path only when it arrives through this alias (or the set's own), since a caller
  * allowed to invoke the function could otherwise send an API-shaped event naming any set
- * (lambda/set-selection.ts). Only API Gateway's own permission covers it: no grant names it.
+ * (lambda/entry/set-selection.ts). Only API Gateway's own permission covers it: no grant names it.
  */
 export function addApiGatewayAlias(scope: Construct, fn: lambda.Function): lambda.Alias {
   return new lambda.Alias(scope, 'ApiGatewayAlias', { aliasName: API_GATEWAY_ALIAS, version: fn.currentVersion });

@@ -1,3 +1,4 @@
+import { MAX_CREDENTIAL_SETS, SET_NAME_PATTERN } from '../lambda/config/credential-sets';
 import type { CredentialSetProps } from './token-vendor-props';
 import { type AllowedPrincipal, parseAllowedPrincipals, requireInRange, TokenVendorSettingsError, validateFunctionSettings } from './settings';
 
@@ -15,9 +16,9 @@ export interface CredentialSet {
   readonly idPart: string;
 }
 
-/** CONTRACT section 8: the names a set may have, and how many. */
-export const CREDENTIAL_SET_NAME = /^[a-z][a-z0-9-]{0,39}$/;
-export const MAX_CREDENTIAL_SETS = 50;
+/** CONTRACT section 8: the names a set may have, and how many, as the function checks them. */
+export const CREDENTIAL_SET_NAME = SET_NAME_PATTERN;
+export { MAX_CREDENTIAL_SETS };
 const KEYS: readonly string[] = ['wllRegion', 'wllAudience', 'allowedAudiences', 'secretName', 'allowedPrincipalArns', 'monthlyTokenBudget'];
 const PREFIX = 'Invalid TokenVendor setting: ';
 

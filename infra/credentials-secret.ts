@@ -1,7 +1,7 @@
 import { Arn, ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { PLACEHOLDER_SECRET_TEMPLATE } from '../lambda/secret-format';
+import { PLACEHOLDER_SECRET_TEMPLATE } from '../lambda/credentials/secret-format';
 import { acknowledgeNagFinding } from './nag-acknowledgements';
 import { parseSecretReference } from './settings';
 

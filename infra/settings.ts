@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { DEFAULT_AUDIENCE, DEFAULT_REFRESH_MARGIN_SECONDS, loadConfig, type WllRegion } from '../lambda/config';
+import { DEFAULT_AUDIENCE, DEFAULT_REFRESH_MARGIN_SECONDS, loadConfig, type WllRegion } from '../lambda/config/load-config';
 
 /**
  * Synth-time validation of the construct's settings. The function's own settings are

@@ -4,7 +4,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { MetricName } from '../lambda/telemetry-names';
+import { MetricName } from '../lambda/telemetry/metric-names';
 import { METRIC_PERIOD, type TokenMetrics } from './token-metrics';
 
 /** The vendor's alarms. Counters are OK when no data arrives; gauges keep their last state. */

@@ -3,7 +3,7 @@ import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { ISSUER_FAILURE_KINDS, MetricName } from '../lambda/telemetry-names';
+import { ISSUER_FAILURE_KINDS, MetricName } from '../lambda/telemetry/metric-names';
 import { allAlarms, BUDGET_ALARM_SHARE, type TokenVendorAlarms } from './token-alarms';
 import { METRIC_PERIOD, type TokenMetrics } from './token-metrics';
 

@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import type { CredentialsSecret } from './credentials-secret';
 import { functionCode } from './function-code';
 import { acknowledgeNagFinding } from './nag-acknowledgements';
-import { DEFAULT_AUDIENCE } from '../lambda/config';
+import { DEFAULT_AUDIENCE } from '../lambda/config/load-config';
 import { type FunctionSettings, TokenVendorSettingsError } from './settings';
 
 const DEFAULT_REGION = 'eu';

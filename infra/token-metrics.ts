@@ -1,13 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { CREDENTIAL_SET_DIMENSION, METRICS_NAMESPACE, MetricName, QUOTA_BUCKET_DIMENSION } from '../lambda/telemetry-names';
+import { CREDENTIAL_SET_DIMENSION, METRICS_NAMESPACE, MetricName, QUOTA_BUCKET_DIMENSION } from '../lambda/telemetry/metric-names';
 
 /** The period of the alarms and of the dashboard's graphs. */
 export const METRIC_PERIOD = Duration.minutes(5);
 
 /**
  * The metrics one vendor's function publishes (namespace `WllTokenVendor`, dimension `service`),
- * for its alarms and its dashboard. Names come from lambda/telemetry-names.ts only.
+ * for its alarms and its dashboard. Names come from lambda/telemetry/metric-names.ts only.
  */
 export class TokenMetrics {
   /**

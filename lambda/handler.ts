@@ -1,14 +1,19 @@
+/**
+ * The function's entry point (`handler`): one handler for direct invocations, the REST API and
+ * the EventBridge schedule. It only routes the event, calls the token service of the right
+ * credential set and maps errors to answers; everything it needs is built once per container.
+ */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { auditFields } from './audit';
-import { loadConfig, type CredentialSet } from './config';
-import { DEFAULT_SET_NAME } from './credential-sets';
-import { toPublicError } from './errors';
-import { errorResponse, isApiGatewayEvent, jsonResponse, parseApiEvent } from './http';
-import { countServed, createTelemetry, flushMetrics, logFailure, measureForSet, publishMintCount } from './observability';
-import { parseInvocation, resolveAudience, type TokenRequest } from './requests';
-import { isScheduledEvent, refreshAllSets, type ScheduledRefreshResult } from './scheduled-refresh';
-import { createTokenServices } from './service';
-import { toTokenResult, type TokenResult } from './token-result';
+import { auditFields } from './entry/audit';
+import { loadConfig, type CredentialSet } from './config/load-config';
+import { DEFAULT_SET_NAME } from './config/credential-sets';
+import { toPublicError } from './core/errors';
+import { errorResponse, isApiGatewayEvent, jsonResponse, parseApiEvent } from './entry/api-gateway';
+import { countServed, createTelemetry, flushMetrics, logFailure, measureForSet, publishMintCount } from './telemetry/observability';
+import { parseInvocation, resolveAudience, type TokenRequest } from './entry/token-request';
+import { isScheduledEvent, refreshAllSets, type ScheduledRefreshResult } from './entry/scheduled-refresh';
+import { createTokenServices } from './wiring';
+import { toTokenResult, type TokenResult } from './entry/token-result';
 
 // Built once per container. A configuration error is kept and reported by every
 // invocation (CONTRACT section 1) rather than crashing the container at start.

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { API_GATEWAY_ALIAS } from '../../lambda/set-selection';
+import { API_GATEWAY_ALIAS } from '../../lambda/entry/set-selection';
 import { lambdaContext, restProxyEvent } from './lambda-events';
 
 /**

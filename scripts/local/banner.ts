@@ -1,4 +1,4 @@
-import type { Config } from '../../lambda/config';
+import type { Config } from '../../lambda/config/load-config';
 import type { LocalServices } from './services';
 
 export interface BannerInput {

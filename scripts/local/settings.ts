@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '../../lambda/config';
+import { loadConfig, type Config } from '../../lambda/config/load-config';
 
 /** A reason `npm start` cannot run, said to the user in one message. */
 export class StartError extends Error {

@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { TokenVendor } from '../../infra/token-vendor';
-import { METRICS_NAMESPACE, MetricName } from '../../lambda/telemetry-names';
+import { METRICS_NAMESPACE, MetricName } from '../../lambda/telemetry/metric-names';
 import { cfn, createApp, nagFindings } from './fixture';
 
 // Every alarm of a vendor with a monthly budget, as synthesized: what it watches, how, and when it

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { TokenVendor, type TokenVendorProps } from '../../infra/token-vendor';
 import { TokenVendorStack } from '../../infra/token-vendor-stack';
-import { CREDENTIAL_SET_DIMENSION, METRICS_NAMESPACE, MetricName } from '../../lambda/telemetry-names';
+import { CREDENTIAL_SET_DIMENSION, METRICS_NAMESPACE, MetricName } from '../../lambda/telemetry/metric-names';
 import { TemplateResolver } from '../support/iam-callers/template-resolver';
 import { createApp, propertiesOf } from './fixture';
 

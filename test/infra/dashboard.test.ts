@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { TokenVendor } from '../../infra/token-vendor';
-import { ISSUER_FAILURE_KINDS, METRICS_NAMESPACE, MetricName } from '../../lambda/telemetry-names';
+import { ISSUER_FAILURE_KINDS, METRICS_NAMESPACE, MetricName } from '../../lambda/telemetry/metric-names';
 import { dashboardPicture, PICTURE } from '../../scripts/dashboard-picture';
 import { dashboardBodyOf, type DashboardWidget } from '../../scripts/dashboard/dashboard-svg';
 import { createApp, nagFindings } from './fixture';

@@ -1,8 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { App } from 'aws-cdk-lib';
 import { TokenVendorStack } from '../../infra/token-vendor-stack';
-import { METRICS_NAMESPACE, MetricName } from '../../lambda/telemetry-names';
-import { PLACEHOLDER_SECRET_TEMPLATE } from '../../lambda/secret-format';
+import { METRICS_NAMESPACE, MetricName } from '../../lambda/telemetry/metric-names';
+import { PLACEHOLDER_SECRET_TEMPLATE } from '../../lambda/credentials/secret-format';
 import { acknowledgements, cfn, createApp, nagFindings, propertiesOf } from './fixture';
 
 // The stack as `cdk synth` builds it from cdk.json's defaults, bundled for real: synthesized

@@ -1,6 +1,6 @@
 import { GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { tokenCacheKey } from '../../lambda/cache-key';
-import { tokenSealFor } from '../../lambda/token-seal';
+import { tokenCacheKey } from '../../lambda/protocol/cache-key';
+import { tokenSealFor } from '../../lambda/table/token-seal';
 import { openPerContract } from '../support/contract-seal';
 import { startHarness, type Harness } from '../support/harness';
 import { vendOrFail } from '../support/lambda-runtime';

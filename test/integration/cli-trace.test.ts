@@ -43,7 +43,7 @@ test('turns positions in the deployed index.js into TypeScript source positions'
   expect(result.status).toBe(0);
   const lines = result.stdout.split('\n');
   expect(lines[0]).toBe('ConfigurationError: CREDENTIALS_SECRET_ID is not set');
-  expect(lines[1]).toMatch(/^ {4}at Xe \(lambda\/[a-z-]+\.ts:\d+:\d+\)$/);
+  expect(lines[1]).toMatch(/^ {4}at Xe \(lambda\/([a-z-]+\/)?[a-z-]+\.ts:\d+:\d+\)$/);
   expect(lines[2]).toBe('    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)');
 });
 

@@ -1,4 +1,4 @@
-import { API_GATEWAY_ALIAS } from '../../lambda/set-selection';
+import { API_GATEWAY_ALIAS } from '../../lambda/entry/set-selection';
 import { newClient, startHarness, type Harness } from '../support/harness';
 import { callApi, invokeDirect, lambdaContext, vendOrFail, type Handler } from '../support/lambda-runtime';
 import { capturedOutput } from '../support/log-capture';

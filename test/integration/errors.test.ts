@@ -1,4 +1,4 @@
-import { PLACEHOLDER_SECRET_TEMPLATE } from '../../lambda/secret-format';
+import { PLACEHOLDER_SECRET_TEMPLATE } from '../../lambda/credentials/secret-format';
 import { startHarness, type Harness } from '../support/harness';
 import { apiEvent, callApi, invokeDirect, lambdaContext, type Handler } from '../support/lambda-runtime';
 

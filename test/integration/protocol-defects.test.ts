@@ -1,9 +1,9 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { RateLimitedError } from '../../lambda/errors';
-import type { IssueRequest, TokenIssuer } from '../../lambda/issuer';
-import type { IssuedToken } from '../../lambda/issuer-response';
-import { tokenSha256 } from '../../lambda/token-fingerprint';
-import { DynamoDbTokenStore } from '../../lambda/token-store';
+import { RateLimitedError } from '../../lambda/core/errors';
+import type { IssueRequest, TokenIssuer } from '../../lambda/issuer/wll-token-issuer';
+import type { IssuedToken } from '../../lambda/core/token';
+import { tokenSha256 } from '../../lambda/core/token-fingerprint';
+import { DynamoDbTokenStore } from '../../lambda/table/token-store';
 import { DynamoDbCallFaults } from '../support/dynamodb-call-faults';
 import { localDynamoDbClient } from '../support/dynamodb-local';
 import { FaultProxy } from '../support/runtime/fault-proxy';

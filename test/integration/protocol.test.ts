@@ -1,15 +1,15 @@
 import { GetItemCommand, ProvisionedThroughputExceededException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CLOCK_SKEW_TOLERANCE_MS } from '../../lambda/clock-skew';
-import { CredentialsError, IssuerError, RateLimitedError } from '../../lambda/errors';
-import { DynamoDbLeaseStore } from '../../lambda/lease-store';
-import { tokenSha256 } from '../../lambda/token-fingerprint';
-import { EARLY_REFRESH_BUDGET_MS, REJECTION_MEMORY_MS } from '../../lambda/token-protocol';
-import { tokenSealFor } from '../../lambda/token-seal';
+import { CLOCK_SKEW_TOLERANCE_MS } from '../../lambda/core/clock-skew';
+import { CredentialsError, IssuerError, RateLimitedError } from '../../lambda/core/errors';
+import { DynamoDbLeaseStore } from '../../lambda/table/lease-store';
+import { tokenSha256 } from '../../lambda/core/token-fingerprint';
+import { EARLY_REFRESH_BUDGET_MS, REJECTION_MEMORY_MS } from '../../lambda/protocol/token-protocol';
+import { tokenSealFor } from '../../lambda/table/token-seal';
 import { freePort, localDynamoDbClient } from '../support/dynamodb-local';
 import { ProtocolWorld } from '../support/protocol-containers';
 
 /**
- * The refresh protocol (lambda/token-protocol.ts) against DynamoDB Local, several containers
+ * The refresh protocol (lambda/protocol/token-protocol.ts) against DynamoDB Local, several containers
  * at once: fencing, what a failed write leaves behind, single flight without the table,
  * remembered rejections, back-off rules, inline early refresh, compare-and-refresh, and
  * items that cannot be used (CONTRACT sections 3, 4 and 7).

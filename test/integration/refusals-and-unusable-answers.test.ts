@@ -1,6 +1,6 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CLOCK_SKEW_TOLERANCE_MS } from '../../lambda/clock-skew';
-import { DynamoDbLeaseStore } from '../../lambda/lease-store';
+import { CLOCK_SKEW_TOLERANCE_MS } from '../../lambda/core/clock-skew';
+import { DynamoDbLeaseStore } from '../../lambda/table/lease-store';
 import { startHarness, type Harness } from '../support/harness';
 import { invokeDirect, type Handler, type InvokeOutcome } from '../support/lambda-runtime';
 
@@ -144,7 +144,7 @@ describe('an answer the function cannot use is remembered across containers (CON
 
     // The issuer is fixed; once the memory lapses, the next call mints and is served.
     h.wll.lifetimeSeconds = 86_400;
-    // The memory lasts 5 minutes, recorded the clock-skew tolerance longer (lambda/clock-skew.ts).
+    // The memory lasts 5 minutes, recorded the clock-skew tolerance longer (lambda/core/clock-skew.ts).
     offsetMs += 5 * 60_000 + CLOCK_SKEW_TOLERANCE_MS + 1_000;
     expect(await invokeDirect(containers[1]!, {})).toMatchObject({ ok: true, result: { source: 'issuer' } });
     expect(h.wll.requests).toBe(2);

@@ -1,5 +1,5 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { tokenCacheKey } from '../../lambda/cache-key';
+import { tokenCacheKey } from '../../lambda/protocol/cache-key';
 import { freePort } from '../support/dynamodb-local';
 import { startHarness, type Harness } from '../support/harness';
 import { invokeDirect, lambdaContext, vendOrFail, type Handler } from '../support/lambda-runtime';

@@ -1,4 +1,4 @@
-import { DynamoDbMintCounter, credentialsRef } from '../../lambda/mint-counter';
+import { DynamoDbMintCounter, credentialsRef } from '../../lambda/table/mint-counter';
 import { startHarness, type Harness } from '../support/harness';
 import { vendOrFail } from '../support/lambda-runtime';
 import { capturedOutput } from '../support/log-capture';

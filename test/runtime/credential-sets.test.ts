@@ -1,4 +1,4 @@
-import { API_GATEWAY_ALIAS } from '../../lambda/set-selection';
+import { API_GATEWAY_ALIAS } from '../../lambda/entry/set-selection';
 import { newClient } from '../support/harness';
 import { apiEvent } from '../support/lambda-runtime';
 import { startStand, type RuntimeStand } from '../support/runtime/stand';

@@ -1,4 +1,4 @@
-import { MetricName } from '../../lambda/telemetry-names';
+import { MetricName } from '../../lambda/telemetry/metric-names';
 import type { LambdaContainer } from '../support/runtime/lambda-container';
 import { emfMetrics, failures, sleep, startStand, steadyTraffic, wastedTokens, warnings, type RuntimeStand } from '../support/runtime/stand';
 

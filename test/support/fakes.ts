@@ -1,6 +1,6 @@
-import { IssuerError } from '../../lambda/errors';
-import type { IssueRequest, TokenIssuer } from '../../lambda/issuer';
-import type { IssuedToken } from '../../lambda/issuer-response';
+import { IssuerError } from '../../lambda/core/errors';
+import type { IssueRequest, TokenIssuer } from '../../lambda/issuer/wll-token-issuer';
+import type { IssuedToken } from '../../lambda/core/token';
 
 /** A settable clock for unit tests; `sleep` advances it instead of waiting. */
 export class FakeClock {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { tokenCacheKey } from '../../lambda/cache-key';
-import { DynamoDbLeaseStore } from '../../lambda/lease-store';
-import { credentialsRef, DynamoDbMintCounter } from '../../lambda/mint-counter';
-import { SharedCache, type CacheOperation } from '../../lambda/shared-cache';
-import { DynamoDbTokenStore } from '../../lambda/token-store';
-import type { TokenIssuer } from '../../lambda/issuer';
-import { TokenProtocol, type ProtocolEvents, type TokenKey } from '../../lambda/token-protocol';
-import { tokenSealFor } from '../../lambda/token-seal';
+import { tokenCacheKey } from '../../lambda/protocol/cache-key';
+import { DynamoDbLeaseStore } from '../../lambda/table/lease-store';
+import { credentialsRef, DynamoDbMintCounter } from '../../lambda/table/mint-counter';
+import { SharedCache, type CacheOperation } from '../../lambda/table/shared-cache';
+import { DynamoDbTokenStore } from '../../lambda/table/token-store';
+import type { TokenIssuer } from '../../lambda/issuer/wll-token-issuer';
+import { TokenProtocol, type ProtocolEvents, type TokenKey } from '../../lambda/protocol/token-protocol';
+import { tokenSealFor } from '../../lambda/table/token-seal';
 import { createTokenTable, localDynamoDbClient } from './dynamodb-local';
 import { FakeIssuer } from './fakes';
 

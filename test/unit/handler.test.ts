@@ -2,7 +2,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { apiEvent, invokeDirect, lambdaContext, type Handler } from '../support/lambda-runtime';
 
 // A service that fails in a way nobody planned for: the handler must fail closed.
-jest.mock('../../lambda/service', () => ({
+jest.mock('../../lambda/wiring', () => ({
   createTokenServices: (config: { credentialSets: unknown[] }) =>
     new Map(
       config.credentialSets.map((set) => [set, { vend: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'secret-internals')")) }]),
