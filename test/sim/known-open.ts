@@ -1,0 +1,16 @@
+/**
+ * Defects the simulation finds in the code as it stands and another branch fixes (issue 22).
+ * Until that fix is merged, a run that meets one of them stops there and reports it as a
+ * finding instead of failing CI. Once it is merged, empty this list: every run is strict, and
+ * the finding seeds in regressions.ts keep it fixed.
+ */
+import type { KnownDefect } from './invariants/violation';
+
+export const KNOWN_OPEN: ReadonlySet<KnownDefect> = new Set<KnownDefect>([
+  // Issue 22 item 1: the SDK's own retry of an applied lease acquisition reads our own lease as another's.
+  'sdk-retry-lease-orphan',
+  // Issue 22 item 1: the same retry counts one mint twice.
+  'sdk-retry-double-count',
+  // Issue 22 item 5: the early refresh waits until the held token is no longer servable, then spends the issuer's budget.
+  'early-refresh-spends-issuer-budget',
+]);
