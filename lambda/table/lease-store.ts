@@ -115,7 +115,12 @@ export class DynamoDbLeaseStore implements LeaseStore {
       );
       return { kind: 'acquired', lease };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return refusal(error.Item ?? {}, now);
+      if (error instanceof ConditionalCheckFailedException) {
+        // The SDK resends a request whose answer was lost (a 500, a reset connection): when the
+        // first attempt was applied, the resent one fails against it. Our own id is our lease.
+        if (error.Item?.leaseId?.S === lease.id) return { kind: 'acquired', lease };
+        return refusal(error.Item ?? {}, now);
+      }
       if (mayHaveBeenApplied(error)) throw new AcquisitionInDoubt(lease, error);
       throw error;
     }
