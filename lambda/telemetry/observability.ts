@@ -130,7 +130,8 @@ export function secretUnavailable({ logger, metrics }: Telemetry): (error: Crede
  * in one document: with the dimensions {service}, as always (the existing alarms keep
  * working), and with {service, credentialSet} (SETS.md point 4). Without it the metrics
  * are exactly as before. One invocation is for one set; the scheduled refresh flushes
- * between sets.
+ * between sets. With invocations at once (Managed Instances), Powertools keeps each one's
+ * dimensions and metrics apart in Lambda's InvokeStore (test/runtime/metrics-per-set.test.ts).
  */
 export function measureForSet(metrics: Metrics, set: CredentialSet, perSet: boolean): void {
   if (!perSet) return;
