@@ -3,7 +3,7 @@
  * token request for a credential set, and results and errors turned into JSON answers.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { MethodNotAllowedError, NotFoundError, RateLimitedError, type VendorError } from '../core/errors';
+import { BadRequestError, MethodNotAllowedError, NotFoundError, RateLimitedError, type VendorError } from '../core/errors';
 import { DEFAULT_SET_NAME, type CredentialSet } from '../config/credential-sets';
 import { parseQuery, type TokenRequest } from './token-request';
 import { setForApiPath } from './set-selection';
@@ -45,8 +45,20 @@ export function parseApiEvent(event: APIGatewayProxyEvent, sets: readonly Creden
   if (event.httpMethod.toUpperCase() !== route.method) {
     throw new MethodNotAllowedError(route.method, `${path} accepts ${route.method} only.`);
   }
+  if (hasBody(event)) throw bodyRefused(route, set.name === DEFAULT_SET_NAME ? path : `/sets/${set.name}${path}`);
   const query = parseQuery(event.queryStringParameters, event.multiValueQueryStringParameters, { refresh: route.forceRefresh });
   return { set, request: { ...query, forceRefresh: route.forceRefresh } };
+}
+
+/** Any body at all, JSON or not: a caller who sends one expects it to be read (CONTRACT section 5). */
+function hasBody(event: APIGatewayProxyEvent): boolean {
+  return typeof event.body === 'string' ? event.body !== '' : event.body !== null && event.body !== undefined;
+}
+
+/** Never silently ignored: a body naming another audience would otherwise get the default audience's token. */
+function bodyRefused(route: { method: string; forceRefresh: boolean }, path: string): BadRequestError {
+  const example = `?audience=staging.wlloyalty.net${route.forceRefresh ? '&replacesTokenSha256=<hex SHA-256 of the refused token>' : ''}`;
+  return new BadRequestError(`${route.method} ${path} takes no request body: its parameters go in the query string, such as ${example}; send the request without a body.`);
 }
 
 /**

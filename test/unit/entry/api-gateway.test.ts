@@ -94,6 +94,36 @@ test('other paths are 404 and other methods 405', () => {
   expect(() => route({ method: 'DELETE', path: '/token' })).toThrow(MethodNotAllowedError);
 });
 
+test.each<[string, string, boolean]>([
+  ['JSON naming another audience on the refresh route', '{"audience": "staging.wlloyalty.net"}', false],
+  ['an empty JSON object', '{}', false],
+  ['a form body', 'audience=staging.wlloyalty.net', false],
+  ['base64 bytes', 'e30=', true],
+])('a request body (%s) is a BadRequestError that says to use the query (CONTRACT section 5)', (_what, body, isBase64Encoded) => {
+  const refresh = { ...apiEvent({ method: 'POST', path: '/token/refresh', query: { audience: 'wlloyalty.net' } }), body, isBase64Encoded };
+  const get = { ...apiEvent(), body, isBase64Encoded };
+  const setRefresh = { ...setEvent('eu-prod', 'POST', '/sets/{name}/token/refresh'), body, isBase64Encoded };
+
+  const cases = [
+    [refresh, ARN, 'POST /token/refresh'],
+    [get, ARN, 'GET /token'],
+    [setRefresh, API_ARN, 'POST /sets/eu-prod/token/refresh'],
+  ] as const;
+  for (const [event, arn, route] of cases) {
+    expect(() => parseApiEvent(event, SETS, arn)).toThrow(
+      new BadRequestError(
+        `${route} takes no request body: its parameters go in the query string, such as ` +
+          `?audience=staging.wlloyalty.net${event.httpMethod === 'POST' ? '&replacesTokenSha256=<hex SHA-256 of the refused token>' : ''}; send the request without a body.`,
+      ),
+    );
+  }
+});
+
+test('an empty body is no body: the request is served', () => {
+  expect(parseApiEvent({ ...apiEvent({ method: 'POST', path: '/token/refresh' }), body: '' }, SETS, ARN).request.forceRefresh).toBe(true);
+  expect(parseApiEvent({ ...apiEvent(), body: null }, SETS, ARN).set).toBe(DEFAULT_SET);
+});
+
 const NON_STRINGS: [string, unknown][] = [
   ['a number', 5],
   ['an array', ['x']],
