@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { BadRequestError, MethodNotAllowedError, NotFoundError, RateLimitedError, type VendorError } from '../core/errors';
 import { DEFAULT_SET_NAME, type CredentialSet } from '../config/credential-sets';
 import { parseQuery, type TokenRequest } from './token-request';
+import type { TokenResult } from './token-result';
 import { setForApiPath } from './set-selection';
 
 /** The routes of the REST API (CONTRACT sections 5 and 8) and what each asks for. */
@@ -91,6 +92,22 @@ const COMMON_HEADERS = {
 
 export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return { statusCode, headers: { ...COMMON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+/**
+ * Says on a refresh's answer what the refresh did, since a 200 alone cannot (header
+ * `X-Token-Refresh`): `minted`, a new token came from WLL for it; `already-replaced`, the token
+ * named by `replacesTokenSha256` had been replaced already and the newer one is returned;
+ * `skipped-recent`, no token was named and the current one is under a minute old, so it is
+ * returned as it is (name the refused token to have it replaced).
+ */
+export const REFRESH_OUTCOME_HEADER = 'X-Token-Refresh';
+
+/** The 200 answer with a token; a refresh's answer also says what the refresh did. */
+export function tokenResponse(result: TokenResult, request: TokenRequest): APIGatewayProxyResult {
+  if (!request.forceRefresh) return jsonResponse(200, result);
+  const outcome = result.source === 'issuer' ? 'minted' : request.replacesTokenSha256 !== undefined ? 'already-replaced' : 'skipped-recent';
+  return jsonResponse(200, result, { [REFRESH_OUTCOME_HEADER]: outcome });
 }
 
 /** The error's status and code, with the headers RFC 9110 asks for on 405 and 503. */

@@ -12,7 +12,8 @@ import {
 } from '../../../lambda/core/errors';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { CredentialSet } from '../../../lambda/config/credential-sets';
-import { errorResponse, isApiGatewayEvent, parseApiEvent } from '../../../lambda/entry/api-gateway';
+import { errorResponse, isApiGatewayEvent, parseApiEvent, tokenResponse } from '../../../lambda/entry/api-gateway';
+import type { TokenResult } from '../../../lambda/entry/token-result';
 import { API_GATEWAY_ALIAS } from '../../../lambda/entry/set-selection';
 import { apiEvent } from '../../support/lambda-runtime';
 
@@ -181,4 +182,29 @@ test('anything unexpected becomes an internal error that shows the request id, n
   expect(error.message).toMatch(/request id req-42/);
   expect(error.message).not.toMatch(/secret detail/);
   expect(error.cause).toBeInstanceOf(TypeError);
+});
+
+const RESULT: TokenResult = {
+  accessToken: 'token',
+  tokenType: 'Bearer',
+  expiresAt: '2026-11-30T12:00:00.000Z',
+  expiresIn: 86_100,
+  audience: 'wlloyalty.net',
+  source: 'memory',
+  credentialSet: 'default',
+};
+const SHA = 'a'.repeat(64);
+
+test.each<[string, Partial<TokenResult>, { forceRefresh: boolean; replacesTokenSha256?: string }, string | undefined]>([
+  ['a plain GET', {}, { forceRefresh: false }, undefined],
+  ['a refresh that minted', { source: 'issuer' }, { forceRefresh: true, replacesTokenSha256: SHA }, 'minted'],
+  ['a refresh without a fingerprint that minted', { source: 'issuer' }, { forceRefresh: true }, 'minted'],
+  ['a refresh whose refused token was replaced already', { source: 'cache' }, { forceRefresh: true, replacesTokenSha256: SHA }, 'already-replaced'],
+  ['a refresh without a fingerprint of a token under a minute old', { source: 'memory' }, { forceRefresh: true }, 'skipped-recent'],
+])('%s: the answer says what the refresh did (X-Token-Refresh: %s)', (_what, result, request, outcome) => {
+  const response = tokenResponse({ ...RESULT, ...result }, request);
+
+  expect(response.statusCode).toBe(200);
+  expect(response.headers).toEqual({ ...NO_STORE, ...(outcome === undefined ? {} : { 'X-Token-Refresh': outcome }) });
+  expect(JSON.parse(response.body)).toEqual({ ...RESULT, ...result });
 });
