@@ -71,7 +71,7 @@ export async function serveInvoke(options: InvokeApiOptions, req: IncomingMessag
   }
   if (qualifier !== undefined && qualifier !== '$LATEST' && !options.aliases.includes(qualifier)) {
     const served = ['$LATEST', ...options.aliases].join(', ');
-    return refuse(404, 'ResourceNotFoundException', `Function not found: ${arn} (npm start serves the qualifiers ${served}; start it with --sets <names> for more aliases).`);
+    return refuse(404, 'ResourceNotFoundException', `Function not found: ${arn} (npm start serves the qualifiers ${served}; start it with --sets <names> for more aliases)`);
   }
   if (body === undefined) {
     return refuse(413, 'RequestEntityTooLargeException', `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`);
