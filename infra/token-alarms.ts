@@ -85,7 +85,11 @@ export function createTokenAlarms(scope: Construct, options: TokenAlarmsOptions)
       comparisonOperator: spec.comparison ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: spec.gauge === true ? cloudwatch.TreatMissingData.IGNORE : cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    if (options.topic) created.addAlarmAction(new SnsAction(options.topic));
+    // ALARM and the way back to OK, so whoever was told of a problem is also told when it is over.
+    if (options.topic) {
+      created.addAlarmAction(new SnsAction(options.topic));
+      created.addOkAction(new SnsAction(options.topic));
+    }
     return created;
   };
   const sum = { period: METRIC_PERIOD, statistic: cloudwatch.Stats.SUM };

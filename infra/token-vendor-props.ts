@@ -85,7 +85,9 @@ export interface TokenVendorProps {
    */
   readonly refreshScheduleMinutes?: number;
   /**
-   * SNS topic notified when an alarm fires.
+   * SNS topic every alarm notifies, the per-set budget alarms included, when it fires and when it is
+   * back to OK. Its policy (and its key's, if encrypted) must let CloudWatch publish: see
+   * docs/operations.md, or use the standalone stack's `alarmEmail`, which creates such a topic.
    * @default - no notification; the alarms are visible in CloudWatch
    */
   readonly alarmTopic?: sns.ITopic;
