@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { auditFields } from './entry/audit';
 import { loadConfig, type CredentialSet } from './config/load-config';
 import { toPublicError } from './core/errors';
-import { errorResponse, isApiGatewayEvent, jsonResponse, parseApiEvent } from './entry/api-gateway';
+import { errorResponse, isApiGatewayEvent, parseApiEvent, tokenResponse } from './entry/api-gateway';
 import { countServed, createTelemetry, flushMetrics, inSetRun, logFailure, measureForSet, publishMintCount, telemetryForSet } from './telemetry/observability';
 import { parseInvocation, resolveAudience, type TokenRequest } from './entry/token-request';
 import { isScheduledEvent, refreshAllSets, scheduledAnswer, type ScheduledRefreshResult, type ScheduledSummary } from './entry/scheduled-refresh';
@@ -56,7 +56,7 @@ export async function handler(event: unknown, context: Context): Promise<TokenRe
     const { set, request } = api ? parseApiEvent(api, sets, context.invokedFunctionArn) : parseInvocation(event, sets, context.invokedFunctionArn);
     telemetry.logger.appendKeys({ credentialSet: set.name });
     const result = await vend(container, set, request, { startedAtMs, context, api });
-    return api ? jsonResponse(200, result) : result;
+    return api ? tokenResponse(result, request) : result;
   } catch (error) {
     const publicError = toPublicError(error, context.awsRequestId);
     logFailure(telemetry.logger, publicError, error);

@@ -168,7 +168,9 @@ export function secretUnavailable(telemetry: Telemetry): (error: CredentialsErro
  * in one document: with the dimensions {service}, as always (the existing alarms keep
  * working), and with {service, credentialSet} (SETS.md point 4). Without it the metrics
  * are exactly as before. One invocation is for one set; the scheduled refresh gives each
- * set's run metrics of its own (telemetryForSet).
+ * set's run metrics of its own (telemetryForSet). With invocations at once (Managed Instances),
+ * Powertools keeps each one's dimensions and metrics apart in Lambda's InvokeStore
+ * (test/runtime/metrics-per-set.test.ts).
  */
 export function measureForSet(metrics: Metrics, set: CredentialSet, perSet: boolean): void {
   if (!perSet) return;
