@@ -170,6 +170,6 @@ function scheduledRefreshAlarm(alarm: (id: string, spec: AlarmSpec) => cloudwatc
     evaluationPeriods: 2,
     description:
       'Two scheduled refresh runs in a row failed, so tokens are not renewed ahead of expiry and callers may wait for WLL when one expires. ' +
-      'See the function logs of the runs (the scheduled event) for the error: often credentials not set yet, or WLL failing.',
+      'See the function logs of the runs (the scheduled event) for each set\'s outcome and the error: often WLL failing, or credentials refused.',
   });
 }

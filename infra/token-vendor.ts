@@ -176,7 +176,8 @@ export class TokenVendor extends Construct {
       tokenUrl: `${this.api.url}sets/${set.name}/token`,
     }));
     const scheduleInterval = scheduleMinutes > 0 ? Duration.minutes(scheduleMinutes) : undefined;
-    if (scheduleInterval) this.refreshSchedule = createRefreshSchedule(this, this.function, scheduleInterval);
+    // With sets, the schedule invokes an alias of its own (CONTRACT section 8); without them, the function as before.
+    if (scheduleInterval) this.refreshSchedule = createRefreshSchedule(this, this.function, scheduleInterval, { ownAlias: sets.length > 0 }).rule;
 
     const metrics = new TokenMetrics(this.serviceName);
     this.alarms = createTokenAlarms(this, {

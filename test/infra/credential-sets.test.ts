@@ -34,9 +34,9 @@ describe('the function', () => {
     expect(variables.CREDENTIALS_SECRET_ID).toBe(resolved(vendor.secret.secretArn));
   });
 
-  it("has one alias per set, named after it, and the API's own alias, on the published current version", () => {
+  it("has one alias per set, named after it, and the API's and the schedule's own aliases, on the published current version", () => {
     const aliases = propertiesOf<{ Name: string; FunctionVersion: unknown; FunctionName: unknown }>(template, 'AWS::Lambda::Alias');
-    expect(aliases.map((alias) => alias.Name).sort()).toEqual(['api_gateway', 'eu-prod', 'staging', 'us-prod']);
+    expect(aliases.map((alias) => alias.Name).sort()).toEqual(['api_gateway', 'eu-prod', 'scheduled_refresh', 'staging', 'us-prod']);
     template.resourceCountIs('AWS::Lambda::Version', 1);
     const [versionId] = Object.keys(template.findResources('AWS::Lambda::Version'));
     for (const alias of aliases) {
@@ -56,6 +56,23 @@ describe('the function', () => {
     );
     expect(apiPermissions.length).toBeGreaterThan(0);
     for (const permission of apiPermissions) expect(JSON.stringify(permission.FunctionName)).toContain(aliasId!);
+  });
+
+  it('has the schedule invoke its own alias, not retried, and only EventBridge may invoke that alias', () => {
+    const [aliasId] = Object.keys(template.findResources('AWS::Lambda::Alias', { Properties: { Name: 'scheduled_refresh' } }));
+    const [ruleId, rule] = Object.entries(template.findResources('AWS::Events::Rule'))[0]!;
+    const [target] = (rule as { Properties: { Targets: Array<{ Arn: unknown; RetryPolicy: unknown }> } }).Properties.Targets;
+    expect(target).toMatchObject({ Arn: { Ref: aliasId }, RetryPolicy: { MaximumRetryAttempts: 0 } });
+    const onAlias = propertiesOf<{ FunctionName: unknown; Principal: string; SourceArn?: unknown }>(template, 'AWS::Lambda::Permission').filter(
+      (permission) => JSON.stringify(permission.FunctionName) === JSON.stringify({ Ref: aliasId }),
+    );
+    expect(onAlias).toEqual([expect.objectContaining({ Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] } })]);
+    // An alias has its own asynchronous invocation settings: Lambda would retry a failed run twice otherwise.
+    const configs = propertiesOf<{ Qualifier: unknown; MaximumRetryAttempts: number }>(template, 'AWS::Lambda::EventInvokeConfig');
+    expect(configs.map((config) => [resolver.resolve('Vendor', config.Qualifier), config.MaximumRetryAttempts]).sort()).toEqual([
+      ['$LATEST', 0],
+      ['scheduled_refresh', 0],
+    ]);
   });
 
   it("may read every set's secret and nothing else: created ones by ARN, one named by name with the -?????? suffix", () => {

@@ -13,6 +13,7 @@ import {
   roleArn,
   roleIdentityPolicies,
   simulate,
+  simulateService,
 } from '../support/iam-callers/caller-simulation';
 import { TEST_ENVIRONMENT, TemplateResolver } from '../support/iam-callers/template-resolver';
 import { createApp } from './fixture';
@@ -23,6 +24,8 @@ import { createApp } from './fixture';
 const PARTNER = 'arn:aws:iam::222222222222:role/partner-orders';
 const ORGANIZATION = 'o-a1b2c3d4e5';
 const ORG_MEMBER = 'arn:aws:iam::333333333333:role/reporting';
+/** A role of the deploying account itself, which is a member of the organization too. */
+const SAME_ACCOUNT_ORG_MEMBER = `arn:aws:iam::${TEST_ENVIRONMENT.account}:role/any-team`;
 const OUTSIDER = 'arn:aws:iam::444444444444:role/outsider';
 const ENDPOINT = 'vpce-0123456789abcdef0';
 const OTHER_ENDPOINT = 'vpce-0fedcba9876543210';
@@ -70,6 +73,9 @@ const callers = {
   legacy: sameAccountCaller(legacy),
   partner: { arn: PARTNER, identityPolicies: [ALLOW_EVERYTHING] },
   orgMember: { arn: ORG_MEMBER, identityPolicies: [ALLOW_EVERYTHING], organizationId: ORGANIZATION },
+  // No identity policy at all: for a principal of the resource's own account, Lambda and API Gateway
+  // let a resource policy's allow suffice.
+  sameAccountOrgMember: { arn: SAME_ACCOUNT_ORG_MEMBER, identityPolicies: [], organizationId: ORGANIZATION },
   outsiderOfAnotherOrg: { arn: OUTSIDER, identityPolicies: [ALLOW_EVERYTHING], organizationId: 'o-zzzzzzzzzz' },
   outsiderWithoutOrg: { arn: OUTSIDER, identityPolicies: [ALLOW_EVERYTHING] },
 } satisfies Record<string, Caller>;
@@ -84,6 +90,19 @@ function targetsOf(stack: TokenVendorStack, name: string) {
       const resourceArn = set === undefined ? functionArn : `${functionArn}:${set}`;
       return simulate({
         caller,
+        action: 'lambda:InvokeFunction',
+        resourceArn,
+        resourceAccount: TEST_ENVIRONMENT.account,
+        resourcePolicy: lambdaResourcePolicy(resolver, name, resourceArn),
+      });
+    },
+    /** A service principal invoking for a resource of its own (EventBridge for a rule: aws:SourceArn). */
+    invokeAsService: (service: string, sourceArn: string, set?: string): Promise<Decision> => {
+      const resourceArn = set === undefined ? functionArn : `${functionArn}:${set}`;
+      return simulateService({
+        service,
+        sourceArn,
+        sourceAccount: TEST_ENVIRONMENT.account,
         action: 'lambda:InvokeFunction',
         resourceArn,
         resourceAccount: TEST_ENVIRONMENT.account,
@@ -164,6 +183,25 @@ describe("the API's own alias (api_gateway), the only one through which the func
   });
 });
 
+describe("the schedule's own alias (scheduled_refresh), the only one through which the function refreshes every set", () => {
+  const ruleArn = resolver.resolveString('Vendor', vendorStack.resolve(vendorStack.tokenVendor.refreshSchedule!.ruleArn));
+  const otherRule = ruleArn.replace(/rule\/.*$/, 'rule/someone-elses-rule');
+
+  it('no caller may invoke it: not a set caller, not the default caller, not a listed partner, not an organization member of any account', async () => {
+    for (const [label, caller] of Object.entries(callers)) {
+      await expectDecision(`${label} invokes alias scheduled_refresh`, vendor.invoke(caller, 'scheduled_refresh'), 'Denied');
+    }
+  });
+
+  it("EventBridge may, for the vendor's own rule only, and nothing else of the function", async () => {
+    await expectDecision('EventBridge (the refresh rule) invokes alias scheduled_refresh', vendor.invokeAsService('events.amazonaws.com', ruleArn, 'scheduled_refresh'), 'Allowed');
+    await expectDecision('EventBridge (another rule) invokes alias scheduled_refresh', vendor.invokeAsService('events.amazonaws.com', otherRule, 'scheduled_refresh'), 'Denied');
+    await expectDecision('EventBridge (the refresh rule) invokes alias eu-prod', vendor.invokeAsService('events.amazonaws.com', ruleArn, 'eu-prod'), 'Denied');
+    await expectDecision('EventBridge (the refresh rule) invokes the unqualified function', vendor.invokeAsService('events.amazonaws.com', ruleArn), 'Denied');
+    await expectDecision('API Gateway invokes alias scheduled_refresh', vendor.invokeAsService('apigateway.amazonaws.com', ruleArn, 'scheduled_refresh'), 'Denied');
+  });
+});
+
 describe('a principal of another account listed for eu-prod only, whose own account allows it everything', () => {
   it("reaches eu-prod's alias and methods", async () => {
     await expectDecision('partner invokes alias eu-prod', vendor.invoke(callers.partner, 'eu-prod'), 'Allowed');
@@ -191,6 +229,18 @@ describe('an organization listed for staging', () => {
     await expectDecision('org member invokes the unqualified function', vendor.invoke(callers.orgMember), 'Denied');
     await expectDecision('org member GET /sets/eu-prod/token', vendor.call(callers.orgMember, 'GET', '/sets/eu-prod/token'), 'Denied');
     await expectDecision('org member GET /token', vendor.call(callers.orgMember, 'GET', '/token'), 'Denied');
+  });
+
+  it('admits every principal of the deploying account as well, with no identity policy at all: the resource side allows it alone', async () => {
+    const member = callers.sameAccountOrgMember;
+    await expectDecision('same-account org member, no identity policy, invokes alias staging', vendor.invoke(member, 'staging'), 'Allowed');
+    for (const [method, path] of methodsOf('staging')) {
+      await expectDecision(`same-account org member, no identity policy, ${method} ${path}`, vendor.call(member, method, path), 'Allowed');
+    }
+    // The organization is listed for staging alone: the same principal reaches nothing else.
+    await expectDecision('same-account org member, no identity policy, invokes alias eu-prod', vendor.invoke(member, 'eu-prod'), 'Denied');
+    await expectDecision('same-account org member, no identity policy, GET /sets/eu-prod/token', vendor.call(member, 'GET', '/sets/eu-prod/token'), 'Denied');
+    await expectDecision('same-account org member, no identity policy, GET /token', vendor.call(member, 'GET', '/token'), 'Denied');
   });
 
   it('denies a principal of another organization, or of none', async () => {
