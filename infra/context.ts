@@ -14,6 +14,8 @@ export const CONTEXT_KEYS = [
   'monthlyTokenBudget',
   'apiCloudWatchRole',
   'credentialSets',
+  'defaultCredentialSet',
+  'apiResourcePolicyMaxLength',
 ] as const;
 
 /** A context value of the wrong shape, or a misspelt key; the message says which and what to use. */
@@ -49,6 +51,12 @@ export function readTokenVendorContext(node: Node): TokenVendorProps {
     monthlyTokenBudget: budget === 0 ? undefined : budget,
     apiCloudWatchRole: readBoolean(node, 'apiCloudWatchRole'),
     credentialSets: readCredentialSets(node),
+    defaultCredentialSet: readBoolean(node, 'defaultCredentialSet'),
+    apiResourcePolicyMaxLength: readWholeNumber(
+      node,
+      'apiResourcePolicyMaxLength',
+      "characters: use the length Service Quotas granted for 'Length, in characters, of API Gateway resource policy' (default 8192)",
+    ),
   };
 }
 
