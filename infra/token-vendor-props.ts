@@ -90,8 +90,10 @@ export interface TokenVendorProps {
    */
   readonly alarmTopic?: sns.ITopic;
   /**
-   * Tokens the issuer may mint per UTC month for these credentials (a whole number, at least 1): an alarm
-   * fires when this month's mints pass 80 % of it (metric `TokensMintedThisMonth`).
+   * Tokens the issuer may mint per UTC month for these credentials, the `default` set's (a whole number,
+   * at least 1): an alarm fires when this month's mints pass 80 % of it (metric `TokensMintedThisMonth`;
+   * with credential sets, the default set's own). WLL counts its quota per client, so each set has a
+   * budget of its own (`credentialSets.<name>.monthlyTokenBudget`).
    * @default - no budget alarm
    */
   readonly monthlyTokenBudget?: number;

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { addApiGatewayAlias, addCredentialSetAliases, createCredentialSetSecrets, type DeployedCredentialSet } from './credential-set-resources';
 import { API_RESOURCE_POLICY_DEFAULT_LIMIT } from './api-resource-policy';
 import { findCredentialSet, validateCredentialSets } from './credential-sets';
+import { DEFAULT_SET_NAME } from '../lambda/config/credential-sets';
 import { createCredentialsSecret } from './credentials-secret';
 import { instanceName } from './instance-name';
 import { acknowledgeNagFinding } from './nag-acknowledgements';
@@ -207,6 +208,8 @@ export class TokenVendor extends Construct {
     this.alarms = createTokenAlarms(this, {
       handler: this.function,
       metrics,
+      // With sets, every set's counts are published under the service too: the default set's budget reads its own.
+      defaultSetMetrics: sets.length > 0 ? metrics.forCredentialSet(DEFAULT_SET_NAME) : metrics,
       namePrefix: name,
       topic: props.alarmTopic,
       scheduleInterval,
@@ -225,6 +228,7 @@ export class TokenVendor extends Construct {
         quotaAlarmPercent,
         monthlyTokenBudget,
         credentialSets: sets.map((set) => set.name),
+        defaultSet: this.hasDefaultCredentialSet,
       });
     }
   }
