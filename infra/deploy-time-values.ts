@@ -1,11 +1,13 @@
 /**
  * Deploy-time values at their longest. AWS limits the size of what the stack writes (a REST API's
  * resource policy, a function's environment), but part of it is only known at deploy time: the
- * partition, region and account, and names CloudFormation generates. The synth-time checks measure
+ * partition, region and account, and names and ARNs CloudFormation generates. The synth-time checks measure
  * with the longest value each can take, so a stack that passes them fits in any account and region.
  */
 import { CfnResource, type Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 
@@ -18,6 +20,7 @@ const GENERATED_SECRET_SUFFIX = '-xxxxxxxxxxxx';
 const ACCOUNT = '123456789012';
 const LONGEST_STACK_NAME = 128;
 const DYNAMODB_TABLE_NAME_LIMIT = 255;
+const LOG_GROUP_NAME_LIMIT = 512;
 
 /** The partition and region the stack deploys to, or the longest ones CDK knows when they are decided at deploy time. */
 export interface DeployTarget {
@@ -59,6 +62,7 @@ export function longestRendering(stack: Stack, value: unknown, otherLength?: num
     if (entries.length === 1 && key !== undefined && (key === 'Ref' || key.startsWith('Fn::'))) {
       try {
         if (key === 'Ref') return reference(stack, target, String(argument));
+        if (key === 'Fn::GetAtt') return attribute(stack, target, argument as [string, string]);
         throw new Error(`Cannot size ${key} at synth: ${JSON.stringify(item).slice(0, 200)}`);
       } catch (error) {
         if (otherLength === undefined) throw error;
@@ -94,10 +98,31 @@ function reference(stack: Stack, target: DeployTarget, logicalId: string): strin
   }
 }
 
+function resourceOf(stack: Stack, logicalId: string): CfnResource | undefined {
+  return stack.node.findAll().find((construct): construct is CfnResource => CfnResource.isCfnResource(construct) && stack.resolve(construct.logicalId) === logicalId);
+}
+
+/** A name CloudFormation generates, `<stack>-<logical id>-<random>`, cut to the service's limit. */
+function generatedName(stack: Stack, logicalId: string, limit: number): string {
+  const stackName = Token.isUnresolved(stack.stackName) ? 'x'.repeat(LONGEST_STACK_NAME) : stack.stackName;
+  return `${stackName}-${logicalId}-${'x'.repeat(GENERATED_SUFFIX)}`.slice(0, limit);
+}
+
+// The ARNs the function role's policy names: its table, the table's key and its log group.
+function attribute(stack: Stack, target: DeployTarget, [logicalId, name]: [string, string]): string {
+  const resource = resourceOf(stack, logicalId);
+  const arn = (service: string, rest: string) => `arn:${target.partition}:${service}:${target.region}:${ACCOUNT}:${rest}`;
+  if (name === 'Arn' && resource instanceof dynamodb.CfnTable) return arn('dynamodb', `table/${resourceReference(stack, target, logicalId)}`);
+  if (name === 'Arn' && resource instanceof kms.CfnKey) return arn('kms', `key/${'x'.repeat(36)}`);
+  if (name === 'Arn' && resource instanceof logs.CfnLogGroup) {
+    const given: unknown = stack.resolve(resource.logGroupName);
+    return arn('logs', `log-group:${given === undefined ? generatedName(stack, logicalId, LOG_GROUP_NAME_LIMIT) : asText(longestRendering(stack, given))}:*`);
+  }
+  throw new Error(`Cannot size the ${name} of ${logicalId} at synth (${resource?.cfnResourceType ?? 'not in this stack'})`);
+}
+
 function resourceReference(stack: Stack, target: DeployTarget, logicalId: string): string {
-  const resource = stack.node
-    .findAll()
-    .find((construct): construct is CfnResource => CfnResource.isCfnResource(construct) && stack.resolve(construct.logicalId) === logicalId);
+  const resource = resourceOf(stack, logicalId);
   if (resource instanceof secretsmanager.CfnSecret) {
     // Ref of a secret is its ARN: arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 random>.
     // A construct's name may be a token that resolves to nothing: CloudFormation then generates one.
@@ -108,8 +133,7 @@ function resourceReference(stack: Stack, target: DeployTarget, logicalId: string
   if (resource instanceof dynamodb.CfnTable) {
     const given: unknown = stack.resolve(resource.tableName);
     if (given !== undefined) return asText(longestRendering(stack, given));
-    const stackName = Token.isUnresolved(stack.stackName) ? 'x'.repeat(LONGEST_STACK_NAME) : stack.stackName;
-    return `${stackName}-${logicalId}-${'x'.repeat(GENERATED_SUFFIX)}`.slice(0, DYNAMODB_TABLE_NAME_LIMIT);
+    return generatedName(stack, logicalId, DYNAMODB_TABLE_NAME_LIMIT);
   }
   throw new Error(`Cannot size the Ref of ${logicalId} at synth (${resource?.cfnResourceType ?? 'not in this stack'})`);
 }

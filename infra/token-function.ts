@@ -10,7 +10,7 @@ import { functionCode } from './function-code';
 import { acknowledgeNagFinding } from './nag-acknowledgements';
 import { SECRET_PREFIX_VARIABLE } from '../lambda/config/credential-sets';
 import { DEFAULT_AUDIENCE } from '../lambda/config/load-config';
-import { longestText } from './deploy-time-values';
+import { longestRendering, longestText } from './deploy-time-values';
 import { type FunctionSettings, TokenVendorSettingsError } from './settings';
 
 const DEFAULT_REGION = 'eu';
@@ -117,6 +117,25 @@ export function createTokenFunction(scope: Construct, options: TokenFunctionOpti
 
   acknowledgeFunctionFindings(fn);
   return fn;
+}
+
+/** IAM's limit on a role's inline policies together, in characters without whitespace (not adjustable). */
+export const ROLE_POLICY_LIMIT = 10_240;
+
+/**
+ * Fails at synth, saying what to do, when the function role's policy would not fit IAM's limit: it
+ * names every set's secret, whose ARNs are long (deploy-time values at their longest).
+ */
+export function checkRolePolicyLength(fn: lambda.Function): void {
+  const policy = fn.role?.node.tryFindChild('DefaultPolicy');
+  if (!(policy instanceof iam.Policy)) return;
+  const length = JSON.stringify(longestRendering(Stack.of(fn), policy.document)).length;
+  if (length <= ROLE_POLICY_LIMIT) return;
+  throw new TokenVendorSettingsError(
+    `the function role's policy would be ${length} characters, over IAM's limit of ${ROLE_POLICY_LIMIT} for a role's inline policies ` +
+      '(not adjustable; counted with deploy-time ARNs at their longest): each credential set adds its secret\'s ARN. Use shorter set ' +
+      'names or secret names, give the construct a shorter id (created secrets are named after its path), or split the sets over two deployments.',
+  );
 }
 
 /** Lambda's limit on a function's environment: every variable's name and value, in bytes (not adjustable). */

@@ -21,7 +21,7 @@ import { validateDefaultCredentialSet, validatePrivateApi } from './vendor-shape
 import { createTokenAlarms, type TokenVendorAlarms } from './token-alarms';
 import { allowInvocations, createTokenApi } from './token-api';
 import { createTokenDashboard } from './token-dashboard';
-import { createTokenFunction } from './token-function';
+import { checkRolePolicyLength, createTokenFunction } from './token-function';
 import { allowTableReadsThroughDynamoDB, createTableKey } from './token-key';
 import { TokenMetrics } from './token-metrics';
 import { createRefreshSchedule } from './token-schedule';
@@ -169,6 +169,7 @@ export class TokenVendor extends Construct {
       credentialSets: setSecrets,
       setSecretPrefix,
     });
+    checkRolePolicyLength(this.function);
     this.deployedSets = addCredentialSetAliases(this, this.function, setSecrets);
     // A set's principals may invoke that set's alias, and nothing else.
     for (const set of this.deployedSets) allowInvocations(set.alias, set.principals);

@@ -1,7 +1,9 @@
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { TokenVendor } from '../../infra/token-vendor';
 import type { CredentialSetProps } from '../../infra/token-vendor-props';
 import { TokenVendorStack, type TokenVendorStackProps } from '../../infra/token-vendor-stack';
-import { environment, environmentBytes, storedApiPolicy, type SizedTemplate } from '../support/stored-sizes';
+import { environment, environmentBytes, functionRolePolicyLength, storedApiPolicy, type SizedTemplate } from '../support/stored-sizes';
 import { createApp } from './fixture';
 
 // Issue 24: CONTRACT section 8 promises up to 50 credential sets, so 50 must fit what AWS accepts: the
@@ -12,6 +14,7 @@ import { createApp } from './fixture';
 const STACK = 'WllTokenVendor';
 const POLICY_LIMIT = 8_192;
 const ENVIRONMENT_LIMIT = 4_096;
+const ROLE_POLICY_LIMIT = 10_240;
 
 interface Synthesized {
   readonly template: SizedTemplate;
@@ -145,5 +148,16 @@ describe("the function's environment", () => {
     expect(synthError({ credentialSets: padded(ENVIRONMENT_LIMIT - base + 1) })).toMatch(
       /^Invalid TokenVendor setting: the function's environment would take 4097 bytes, \d+ of them CREDENTIAL_SETS, over Lambda's limit of 4096 .*split the sets over two deployments\.$/,
     );
+  });
+});
+
+describe("the function role's policy", () => {
+  it("names 50 sets' secrets within IAM's 10,240 characters, and a construct path long enough to exceed it fails at synth", () => {
+    // Each created secret is named after the construct's path, so a deeper path makes every ARN longer.
+    const fifty = sets(50, () => ({}), 40);
+    const length = functionRolePolicyLength(synth({ credentialSets: fifty }).template, STACK);
+    expect(length).toBeLessThanOrEqual(ROLE_POLICY_LIMIT);
+    const host = new Stack(createApp({ nag: false }), 'Platform');
+    expect(() => new TokenVendor(host, 'x'.repeat(90), { credentialSets: fifty })).toThrow(/^Invalid TokenVendor setting: the function role's policy would be \d+ characters, over IAM's limit of 10240/);
   });
 });

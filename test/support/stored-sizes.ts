@@ -43,6 +43,15 @@ export function environment(template: SizedTemplate, stackName: string): Record<
   return resolve(template, stackName, variables) as Record<string, string>;
 }
 
+/** The token function role's inline policies as IAM counts them: compact JSON, whitespace left out. */
+export function functionRolePolicyLength(template: SizedTemplate, stackName: string): number {
+  const policies = Object.values(template.Resources).filter(
+    (resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties?.Roles).includes('FunctionRole'),
+  );
+  if (policies.length === 0) throw new Error('The template has no policy of the function role');
+  return policies.reduce((sum, policy) => sum + JSON.stringify(resolve(template, stackName, policy.Properties?.PolicyDocument)).length, 0);
+}
+
 function resolve(template: SizedTemplate, stackName: string, value: unknown): unknown {
   if (Array.isArray(value)) return value.map((item) => resolve(template, stackName, item));
   if (value === null || typeof value !== 'object') return value;
@@ -53,8 +62,25 @@ function resolve(template: SizedTemplate, stackName: string, value: unknown): un
     const [separator, parts] = argument as [string, unknown[]];
     return (resolve(template, stackName, parts) as unknown[]).map(String).join(separator);
   }
+  if (entries.length === 1 && key === 'Fn::GetAtt') return arnOf(template, stackName, String((argument as unknown[])[0]));
   if (entries.length === 1 && key?.startsWith('Fn::')) throw new Error(`No size for ${JSON.stringify(value).slice(0, 200)}`);
   return Object.fromEntries(entries.map(([name, item]) => [name, resolve(template, stackName, item)]));
+}
+
+// The ARN of the function role's table, key or log group; generated names as for a Ref.
+function arnOf(template: SizedTemplate, stackName: string, logicalId: string): string {
+  const { partition, region, account } = LONGEST;
+  const arn = (service: string, rest: string) => `arn:${partition}:${service}:${region}:${account}:${rest}`;
+  switch (template.Resources[logicalId]?.Type) {
+    case 'AWS::DynamoDB::Table':
+      return arn('dynamodb', `table/${reference(template, stackName, logicalId)}`);
+    case 'AWS::KMS::Key':
+      return arn('kms', `key/${'x'.repeat(36)}`);
+    case 'AWS::Logs::LogGroup':
+      return arn('logs', `log-group:${stackName}-${logicalId}-${'x'.repeat(13)}:*`);
+    default:
+      throw new Error(`No size for the ARN of ${logicalId}`);
+  }
 }
 
 // What CloudFormation and the services make of a Ref: a secret's ARN ends in '-' and 6 random
