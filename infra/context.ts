@@ -17,6 +17,8 @@ export const CONTEXT_KEYS = [
   'credentialSets',
   'alarmTopicArn',
   'alarmEmail',
+  'defaultCredentialSet',
+  'apiResourcePolicyMaxLength',
 ] as const;
 
 /** A context value of the wrong shape, or a misspelt key; the message says which and what to use. */
@@ -54,6 +56,12 @@ export function readTokenVendorContext(node: Node): TokenVendorProps & AlarmNoti
     credentialSets: readCredentialSets(node),
     alarmTopicArn: readString(node, 'alarmTopicArn'),
     alarmEmails: readList(node, 'alarmEmail'),
+    defaultCredentialSet: readBoolean(node, 'defaultCredentialSet'),
+    apiResourcePolicyMaxLength: readWholeNumber(
+      node,
+      'apiResourcePolicyMaxLength',
+      "characters: use the length Service Quotas granted for 'Length, in characters, of API Gateway resource policy' (default 8192)",
+    ),
   };
 }
 

@@ -21,7 +21,7 @@ export interface TokenVendorAlarms {
   readonly scheduledRefreshFailing?: cloudwatch.Alarm;
   /** An issuer quota bucket is nearly used up; undefined when `issuerQuotaAlarmPercent` is 0. */
   readonly issuerQuotaLow?: cloudwatch.Alarm;
-  /** This month's mints passed 80 % of `monthlyTokenBudget`; undefined without a budget. */
+  /** This month's mints of the default set's credentials passed 80 % of `monthlyTokenBudget`; undefined without a budget. */
   readonly monthlyTokenBudget?: cloudwatch.Alarm;
   /** Per credential set with a `monthlyTokenBudget`, by set name: its mints this month passed 80 % of it. */
   readonly credentialSetMonthlyTokenBudgets?: Readonly<Record<string, cloudwatch.Alarm>>;
@@ -38,6 +38,12 @@ export function allAlarms(alarms: TokenVendorAlarms): cloudwatch.Alarm[] {
 export interface TokenAlarmsOptions {
   readonly handler: lambda.IFunction;
   readonly metrics: TokenMetrics;
+  /**
+   * The default set's own metrics, which `monthlyTokenBudget` watches. With credential sets every set's
+   * mint counts are published under the service too, so the service's figure would be whichever set
+   * minted last; without sets the service's metrics are the default set's.
+   */
+  readonly defaultSetMetrics?: TokenMetrics;
   /** Prefix of the alarm names: unique per construct instance. */
   readonly namePrefix: string;
   readonly topic?: sns.ITopic;
@@ -144,7 +150,12 @@ export function createTokenAlarms(scope: Construct, options: TokenAlarmsOptions)
       }),
     }),
     ...(options.monthlyTokenBudget !== undefined && {
-      monthlyTokenBudget: budgetAlarm('MonthlyTokenBudget', metrics, options.monthlyTokenBudget, ''),
+      monthlyTokenBudget: budgetAlarm(
+        'MonthlyTokenBudget',
+        options.defaultSetMetrics ?? metrics,
+        options.monthlyTokenBudget,
+        options.defaultSetMetrics?.credentialSet === undefined ? '' : ' of the default credential set',
+      ),
     }),
     ...(setBudgets.length > 0 && {
       credentialSetMonthlyTokenBudgets: Object.fromEntries(

@@ -23,20 +23,28 @@ export class TokenVendorStack extends Stack {
     this.tokenVendor = vendor;
     notifications?.allowAlarms(allAlarms(vendor.alarms));
 
+    // Without a default set, callers invoke a set's alias and call a set's path: its outputs are below.
+    const defaultSet = vendor.hasDefaultCredentialSet;
     new CfnOutput(this, 'TokenFunctionName', {
-      description: 'Invoke this function directly (lambda:InvokeFunction) for a token',
+      description: defaultSet
+        ? 'Invoke this function directly (lambda:InvokeFunction) for a token'
+        : "The token function: invoke a credential set's alias (<name>:<set>) for its tokens",
       value: vendor.function.functionName,
     });
     new CfnOutput(this, 'TokenFunctionArn', { description: 'ARN of the token function', value: vendor.function.functionArn });
     new CfnOutput(this, 'TokenApiUrl', {
-      description: 'Base URL of the API: GET <url>token and POST <url>token/refresh, signed with SigV4',
+      description: defaultSet
+        ? 'Base URL of the API: GET <url>token and POST <url>token/refresh, signed with SigV4'
+        : 'Base URL of the API: GET <url>sets/<set>/token and POST <url>sets/<set>/token/refresh, signed with SigV4',
       value: vendor.api.url,
     });
     new CfnOutput(this, 'TokenTableName', { description: 'DynamoDB table caching the tokens', value: vendor.table.tableName });
-    new CfnOutput(this, 'CredentialsSecretArn', {
-      description: 'Secret holding {"client_id","client_secret"}: set it with aws secretsmanager put-secret-value',
-      value: vendor.secret.secretArn,
-    });
+    if (defaultSet) {
+      new CfnOutput(this, 'CredentialsSecretArn', {
+        description: 'Secret holding {"client_id","client_secret"}: set it with aws secretsmanager put-secret-value',
+        value: vendor.secret.secretArn,
+      });
+    }
     if (notifications) {
       new CfnOutput(this, 'AlarmTopicArn', { description: 'SNS topic every alarm notifies (on ALARM and back to OK)', value: notifications.topic.topicArn });
     }

@@ -26,12 +26,20 @@ const functionProps = propertiesOf<{ Environment: { Variables: Record<string, un
 describe('the function', () => {
   it('gets CREDENTIAL_SETS in the shape of CONTRACT section 8, defaults left out, next to the default set', () => {
     const variables = resolver.resolve('Vendor', functionProps.Environment.Variables) as Record<string, string>;
+    // Created secrets go without secretId: they are named <CREDENTIAL_SETS_SECRET_PREFIX><set>, which the function reads.
     expect(JSON.parse(variables.CREDENTIAL_SETS!)).toEqual({
-      'eu-prod': { secretId: resolved(vendor.credentialSets[0]!.secret.secretArn) },
+      'eu-prod': {},
       'us-prod': { secretId: 'wll/us-prod', wllRegion: 'us' },
-      staging: { secretId: resolved(vendor.credentialSets[2]!.secret.secretArn), audience: 'staging.wlloyalty.net', allowedAudiences: ['staging.wlloyalty.net', 'wlloyalty.net'] },
+      staging: { audience: 'staging.wlloyalty.net', allowedAudiences: ['staging.wlloyalty.net', 'wlloyalty.net'] },
     });
+    expect(variables.CREDENTIAL_SETS_SECRET_PREFIX).toBe('Vendor-TokenVendor/');
     expect(variables.CREDENTIALS_SECRET_ID).toBe(resolved(vendor.secret.secretArn));
+  });
+
+  it("names the secrets it creates for sets <instance>/<set>, so the function finds them by name; the default set's keeps CloudFormation's name", () => {
+    const names = propertiesOf<{ Name?: string }>(template, 'AWS::SecretsManager::Secret').map((secret) => secret.Name);
+    expect(names.sort()).toEqual(['Vendor-TokenVendor/eu-prod', 'Vendor-TokenVendor/staging', undefined].sort());
+    template.allResources('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
   it("has one alias per set, named after it, and the API's and the schedule's own aliases, on the published current version", () => {
@@ -119,11 +127,10 @@ describe('the API', () => {
     const root = { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } };
     const routes = (prefix: string) => [`execute-api:/prod/GET${prefix}/token`, `execute-api:/prod/POST${prefix}/token/refresh`];
     const allow = { Effect: 'Allow', Action: 'execute-api:Invoke' };
+    // The deploying account, whose principals identity policies decide for, is named once for every route.
     expect(api.Policy.Statement).toEqual([
-      { ...allow, Principal: root, Resource: routes('') },
+      { ...allow, Principal: root, Resource: [...routes('/sets/*'), ...routes('')].sort() },
       { ...allow, Principal: { AWS: 'arn:aws:iam::222222222222:role/partner' }, Resource: routes('/sets/eu-prod') },
-      { ...allow, Principal: root, Resource: routes('/sets/us-prod') },
-      { ...allow, Principal: root, Resource: routes('/sets/staging') },
       { ...allow, Principal: { AWS: '*' }, Resource: routes('/sets/staging'), Condition: { StringEquals: { 'aws:PrincipalOrgID': ['o-a1b2c3d4e5'] } } },
     ]);
   });

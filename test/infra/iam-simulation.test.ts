@@ -43,6 +43,15 @@ const privateStack = new TokenVendorStack(app, 'PrivateVendor', {
   credentialSets,
   privateApi: { vpcEndpointIds: [ENDPOINT] },
 });
+// Issue 24: sets sharing a partner share one statement of the API's resource policy, which names every
+// set at once (/sets/*) when the partner may call them all; a partner of one set keeps a statement of its own.
+const SHARED_PARTNER = 'arn:aws:iam::555555555555:role/shared-caller';
+const BETA_PARTNER = 'arn:aws:iam::666666666666:role/beta-only';
+const MERGED_SETS = ['alpha', 'beta', 'gamma', 'delta'] as const;
+const mergedStack = new TokenVendorStack(app, 'MergedVendor', {
+  env: { account: TEST_ENVIRONMENT.account, region: TEST_ENVIRONMENT.region },
+  credentialSets: Object.fromEntries(MERGED_SETS.map((name) => [name, { allowedPrincipalArns: name === 'beta' ? [SHARED_PARTNER, BETA_PARTNER] : [SHARED_PARTNER] }])),
+});
 const callerStack = new Stack(app, 'Callers', { env: { account: TEST_ENVIRONMENT.account, region: TEST_ENVIRONMENT.region } });
 // The orders Lambda: eu-prod only, directly and over HTTP.
 const orders = new lambda.Function(callerStack, 'Orders', {
@@ -53,6 +62,8 @@ const orders = new lambda.Function(callerStack, 'Orders', {
 vendorStack.tokenVendor.grantInvoke(orders, { credentialSet: 'eu-prod' });
 vendorStack.tokenVendor.grantApiAccess(orders, { credentialSet: 'eu-prod' });
 privateStack.tokenVendor.grantApiAccess(orders, { credentialSet: 'eu-prod' });
+mergedStack.tokenVendor.grantInvoke(orders, { credentialSet: 'gamma' });
+mergedStack.tokenVendor.grantApiAccess(orders, { credentialSet: 'gamma' });
 // A legacy caller of the default set, granted as before sets existed.
 const legacy = new iam.Role(callerStack, 'Legacy', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
 vendorStack.tokenVendor.grantInvoke(legacy);
@@ -61,6 +72,7 @@ vendorStack.tokenVendor.grantApiAccess(legacy);
 const resolver = new TemplateResolver({
   Vendor: Template.fromStack(vendorStack).toJSON(),
   PrivateVendor: Template.fromStack(privateStack).toJSON(),
+  MergedVendor: Template.fromStack(mergedStack).toJSON(),
   Callers: Template.fromStack(callerStack).toJSON(),
 });
 const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }): string => stack.getLogicalId(construct.node.defaultChild as never);
@@ -122,6 +134,7 @@ function targetsOf(stack: TokenVendorStack, name: string) {
 }
 const vendor = targetsOf(vendorStack, 'Vendor');
 const privateVendor = targetsOf(privateStack, 'PrivateVendor');
+const mergedVendor = targetsOf(mergedStack, 'MergedVendor');
 const methodsOf = (set?: string): Array<['GET' | 'POST', string]> =>
   set === undefined
     ? [['GET', '/token'], ['POST', '/token/refresh']]
@@ -267,5 +280,51 @@ describe('the private API', () => {
 
   it('still refuses what IAM refuses, through the endpoint', async () => {
     await expectDecision(`private: orders GET /sets/us-prod/token via ${ENDPOINT}`, privateVendor.call(callers.orders, 'GET', '/sets/us-prod/token', ENDPOINT), 'Denied');
+  });
+});
+
+describe('a merged resource policy: one partner listed for every set, another for one set (issue 24)', () => {
+  const shared: Caller = { arn: SHARED_PARTNER, identityPolicies: [ALLOW_EVERYTHING] };
+  const betaOnly: Caller = { arn: BETA_PARTNER, identityPolicies: [ALLOW_EVERYTHING] };
+
+  it('lets the shared partner reach every set, through the statement that names them all at once', async () => {
+    for (const set of MERGED_SETS) {
+      await expectDecision(`merged: shared partner invokes alias ${set}`, mergedVendor.invoke(shared, set), 'Allowed');
+      for (const [method, path] of methodsOf(set)) await expectDecision(`merged: shared partner ${method} ${path}`, mergedVendor.call(shared, method, path), 'Allowed');
+    }
+  });
+
+  it('keeps the shared partner from the default set, the unqualified function and the API alias', async () => {
+    for (const [method, path] of methodsOf()) await expectDecision(`merged: shared partner ${method} ${path}`, mergedVendor.call(shared, method, path), 'Denied');
+    await expectDecision('merged: shared partner invokes the unqualified function', mergedVendor.invoke(shared), 'Denied');
+    await expectDecision('merged: shared partner invokes alias api_gateway', mergedVendor.invoke(shared, 'api_gateway'), 'Denied');
+  });
+
+  it("lets the partner of one set reach that set only", async () => {
+    await expectDecision('merged: beta partner invokes alias beta', mergedVendor.invoke(betaOnly, 'beta'), 'Allowed');
+    for (const [method, path] of methodsOf('beta')) await expectDecision(`merged: beta partner ${method} ${path}`, mergedVendor.call(betaOnly, method, path), 'Allowed');
+    for (const set of MERGED_SETS.filter((name) => name !== 'beta')) {
+      await expectDecision(`merged: beta partner invokes alias ${set}`, mergedVendor.invoke(betaOnly, set), 'Denied');
+      for (const [method, path] of methodsOf(set)) await expectDecision(`merged: beta partner ${method} ${path}`, mergedVendor.call(betaOnly, method, path), 'Denied');
+    }
+    for (const [method, path] of methodsOf()) await expectDecision(`merged: beta partner ${method} ${path}`, mergedVendor.call(betaOnly, method, path), 'Denied');
+  });
+
+  it('lets a same-account caller granted one set reach that set only, though the account is named for every route', async () => {
+    await expectDecision('merged: orders invokes alias gamma', mergedVendor.invoke(callers.orders, 'gamma'), 'Allowed');
+    for (const [method, path] of methodsOf('gamma')) await expectDecision(`merged: orders ${method} ${path}`, mergedVendor.call(callers.orders, method, path), 'Allowed');
+    for (const set of MERGED_SETS.filter((name) => name !== 'gamma')) {
+      await expectDecision(`merged: orders invokes alias ${set}`, mergedVendor.invoke(callers.orders, set), 'Denied');
+      for (const [method, path] of methodsOf(set)) await expectDecision(`merged: orders ${method} ${path}`, mergedVendor.call(callers.orders, method, path), 'Denied');
+    }
+    for (const [method, path] of methodsOf()) await expectDecision(`merged: orders ${method} ${path}`, mergedVendor.call(callers.orders, method, path), 'Denied');
+  });
+
+  it('admits nobody else', async () => {
+    for (const caller of [callers.outsiderWithoutOrg, callers.partner]) {
+      for (const set of MERGED_SETS) {
+        for (const [method, path] of methodsOf(set)) await expectDecision(`merged: ${caller.arn} ${method} ${path}`, mergedVendor.call(caller, method, path), 'Denied');
+      }
+    }
   });
 });
