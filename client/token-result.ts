@@ -1,5 +1,6 @@
 import { isCredentialSetName } from './credential-set';
 import { ConfigurationError, UnexpectedError } from './errors';
+import { isHeaderSafe } from './header-values';
 
 /** Where the service's answer came from: its container's memory, its DynamoDB cache, or WLL itself. */
 export type TokenSource = 'memory' | 'cache' | 'issuer';
@@ -40,6 +41,7 @@ export function parseTokenResult(value: unknown, from: string): TokenResult {
   const fields = value as Record<string, unknown>;
   const { accessToken, tokenType, expiresAt, expiresIn, audience, source } = fields;
   if (typeof accessToken !== 'string' || accessToken === '') throw fail('no accessToken');
+  if (!isHeaderSafe(accessToken)) throw fail('accessToken is not a bearer token an HTTP header can carry');
   if (tokenType !== 'Bearer') throw fail('tokenType is not Bearer');
   if (typeof expiresAt !== 'string' || Number.isNaN(Date.parse(expiresAt))) throw fail('no valid expiresAt');
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0) throw fail('no valid expiresIn');

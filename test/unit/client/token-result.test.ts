@@ -64,3 +64,16 @@ describe('an answer for another set than the one asked for is refused', () => {
     expect(checkAnsweredSet(parsed(answered), asked, 'The service', 'fix')).toEqual(parsed(answered));
   });
 });
+
+test.each([
+  ['a line break', 'tok-abc\r\nX-Injected: secret-part'],
+  ['a NUL', 'tok-abc\u0000secret-part'],
+  ['a space', 'tok-abc secret-part'],
+  ['a non-ASCII character', 'tok-ä-secret-part'],
+])('an accessToken with %s is not a token result, and the message does not quote it', (_what, accessToken) => {
+  const parse = () => parseTokenResult({ ...ANSWER, accessToken }, 'The service');
+
+  expect(parse).toThrow(UnexpectedError);
+  expect(parse).toThrow(/accessToken is not a bearer token an HTTP header can carry/);
+  expect(parse).not.toThrow(/secret-part/);
+});
