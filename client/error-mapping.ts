@@ -81,10 +81,13 @@ export function errorFromFunctionPayload(payload: string, functionName: string, 
   );
 }
 
+/** What a caller of a deployment without a default set changes: the same words through either client. */
+const NO_SET_ADVICE = "pass credentialSet, or --set for wll-token, with the set's name";
+
 /** What a caller refused for its choice of alias can change on its side. */
 function aliasAdvice(functionName: string, credentialSet: string | undefined): string {
   return credentialSet === undefined
-    ? `(This client invoked ${functionName} without a credential set: pass credentialSet, or --set for wll-token, with the set's name.)`
+    ? `(This client invoked ${functionName} without a credential set: ${NO_SET_ADVICE}.)`
     : `(This client invoked the alias ${credentialSet} of ${functionName}: the function has no credential set '${credentialSet}'; check the name and the construct's credentialSets.)`;
 }
 
@@ -152,8 +155,12 @@ export function errorFromHttpAnswer(status: number, headers: Headers, body: stri
       details,
     );
   }
+  if (code === 'not_found' && credentialSet === undefined && message !== undefined && /no default credential set/i.test(message)) {
+    // The function itself answered: the URL is right, but there is no default set to serve. The same
+    // refusal as an unqualified invocation's, so both entry points say (and exit) the same.
+    return new BadRequestError(`${message} (${NO_SET_ADVICE}.)`, details);
+  }
   if (code === 'not_found' && credentialSet === undefined) {
-    // The function itself answered: the URL is right, but there is no default set to serve.
     return new ServiceAccessError(
       `Nothing serves tokens at ${url} (${said}): use the stack output TokenApiUrl; a deployment with credential sets but no default set serves only /sets/<name>/token, so pass credentialSet (--set for wll-token).`,
       details,

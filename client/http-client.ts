@@ -1,12 +1,13 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { checkedCredentialSet } from './credential-set';
+import { checkedCredentialSet, DEFAULT_CREDENTIAL_SET } from './credential-set';
 import { errorFromCallFailure, errorFromHttpAnswer } from './error-mapping';
 import { UnexpectedError } from './errors';
 import { isLoopback } from './loopback';
+import { shown } from './quoting';
 import { regionFromAwsConfig, sigV4Signer, type AwsCredentials, type Sign } from './sigv4-signer';
 import { TokenCache, type TokenRequest } from './token-cache';
 import type { TokenClient } from './token-client';
-import { checkAnsweredSet, parseTokenResult, type TokenResult } from './token-result';
+import { checkAnswered, parseTokenResult, type TokenResult } from './token-result';
 
 export type { AwsCredentials } from './sigv4-signer';
 
@@ -49,6 +50,8 @@ export interface HttpTokenClientOptions {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const CALL_ADVICE = 'check the AWS credentials and that this principal may call the API (execute-api:Invoke)';
+const SET_FIX = 'the deployment serves this path without a credential set of that name: check its credentialSets';
+const DEFAULT_SET_FIX = "/token serves the default set: check that the URL is the stack output TokenApiUrl, or pass the set's name as credentialSet";
 
 /**
  * A token client for scripts and services outside the function's account or VPC:
@@ -63,10 +66,14 @@ export function createHttpTokenClient(options: HttpTokenClientOptions): TokenCli
   if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
     throw new TypeError('audience must be a non-empty string, such as "wlloyalty.net"; leave it out for the default.');
   }
-  const credentialSet = checkedCredentialSet(options.credentialSet);
-  const base = apiBaseUrl(options.url, credentialSet);
+  const named = checkedCredentialSet(options.credentialSet);
+  // The default set is served at /token; `default` names no path of its own.
+  const pathSet = named === DEFAULT_CREDENTIAL_SET ? undefined : named;
+  const base = apiBaseUrl(options.url, named);
+  // A set's own URL without credentialSet (`.../sets/eu-prod/token`) is that set's.
+  const credentialSet = named ?? /\/sets\/([a-z][a-z0-9-]{0,39})\/$/.exec(base.pathname)?.[1] ?? DEFAULT_CREDENTIAL_SET;
   // The set's name is checked to need no escaping, but is escaped anyway: the path is what gets signed.
-  const prefix = credentialSet === undefined ? '' : `sets/${escapeUri(credentialSet)}/`;
+  const prefix = pathSet === undefined ? '' : `sets/${escapeUri(pathSet)}/`;
   const sign = signerFor(base, options);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -92,19 +99,15 @@ export function createHttpTokenClient(options: HttpTokenClientOptions): TokenCli
     } catch (error) {
       throw errorFromCallFailure(error, `the token API at ${where}`, CALL_ADVICE);
     }
-    if (status !== 200) throw errorFromHttpAnswer(status, headers, body, where, credentialSet);
+    if (status !== 200) throw errorFromHttpAnswer(status, headers, body, where, pathSet);
     let result: unknown;
     try {
       result = JSON.parse(body);
     } catch {
       throw new UnexpectedError(`The token API at ${where} answered with something that is not JSON: check the URL.`);
     }
-    return checkAnsweredSet(
-      parseTokenResult(result, `The token API at ${where}`),
-      credentialSet,
-      `The token API at ${where}`,
-      'the deployment serves this path without a credential set of that name: check its credentialSets',
-    );
+    const from = `The token API at ${where}`;
+    return checkAnswered(parseTokenResult(result, from), { credentialSet, audience }, from, pathSet === undefined ? DEFAULT_SET_FIX : SET_FIX);
   };
 
   const cache = new TokenCache(call, options);
@@ -141,7 +144,7 @@ export function apiBaseUrl(input: string, credentialSet?: string): URL {
   try {
     url = new URL(input);
   } catch {
-    throw new TypeError(`'${clip(input)}' is not a URL: pass the stack output TokenApiUrl, such as https://abc123.execute-api.eu-west-1.amazonaws.com/prod/.`);
+    throw new TypeError(`${shown(input)} is not a URL: pass the stack output TokenApiUrl, such as https://abc123.execute-api.eu-west-1.amazonaws.com/prod/.`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
     throw new TypeError(`The API URL must use https (plain http only for a loopback host such as 127.0.0.1); got ${url.protocol}//${url.host}.`);
@@ -155,7 +158,7 @@ export function apiBaseUrl(input: string, credentialSet?: string): URL {
     // A set's own URL given with credentialSet: the set must be the same, and is added back once.
     if (decodeURIComponent(named[1] as string) !== credentialSet) {
       throw new TypeError(
-        `The API URL is the path of credential set '${clip(decodeURIComponent(named[1] as string))}', but credentialSet is '${credentialSet}': pass the stack output TokenApiUrl with credentialSet.`,
+        `The API URL is the path of credential set ${shown(decodeURIComponent(named[1] as string))}, but credentialSet is '${credentialSet}': pass the stack output TokenApiUrl with credentialSet.`,
       );
     }
     path = path.slice(0, named.index);
@@ -173,8 +176,4 @@ export function regionOfApiHost(hostname: string): string | undefined {
 /** RFC 3986 encoding, as SigV4's canonical query uses it, so what is sent is what was signed. */
 function escapeUri(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function clip(value: string): string {
-  return value.length > 60 ? `${value.slice(0, 60)}...` : value;
 }

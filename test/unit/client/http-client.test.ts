@@ -50,7 +50,8 @@ test('GET {url}/token, signed with SigV4 for execute-api in the host name region
 });
 
 test('the audience is a signed query parameter; refreshToken POSTs /token/refresh with the held token\'s fingerprint', async () => {
-  const { fetch, sent } = fakeFetch();
+  const staging = () => Response.json({ ...RESULT, audience: 'staging.wlloyalty.net' });
+  const { fetch, sent } = fakeFetch(staging(), staging());
   const tokens = createHttpTokenClient({ url: API, audience: 'staging.wlloyalty.net', credentials: CREDENTIALS, fetch });
 
   await tokens.getToken();

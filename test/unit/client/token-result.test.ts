@@ -1,6 +1,6 @@
 import type { TokenResult as FunctionTokenResult } from '../../../lambda/entry/token-result';
 import { ConfigurationError, UnexpectedError } from '../../../client/errors';
-import { checkAnsweredSet, parseTokenResult, type TokenResult } from '../../../client/token-result';
+import { checkAnswered, parseTokenResult, type TokenResult } from '../../../client/token-result';
 
 /**
  * The clients declare the service's answer themselves, so their published types need nothing
@@ -44,7 +44,7 @@ describe('an answer for another set than the one asked for is refused', () => {
   test('the default set answering for eu-prod: a ConfigurationError naming both, never the token', () => {
     const error = (() => {
       try {
-        return checkAnsweredSet(parsed('default'), 'eu-prod', 'Alias eu-prod of function f', 'add the set');
+        return checkAnswered(parsed('default'), { credentialSet: 'eu-prod' }, 'Alias eu-prod of function f', 'add the set');
       } catch (e) {
         return e;
       }
@@ -59,9 +59,9 @@ describe('an answer for another set than the one asked for is refused', () => {
   test.each([
     ['the same set', 'eu-prod', 'eu-prod'],
     ['an older deployment that does not say', undefined, 'eu-prod'],
-    ['no set asked for (today\'s behaviour)', 'eu-prod', undefined],
+    ['a set the client cannot know (a qualified functionName without credentialSet)', 'eu-prod', undefined],
   ])('%s is accepted', (_what, answered, asked) => {
-    expect(checkAnsweredSet(parsed(answered), asked, 'The service', 'fix')).toEqual(parsed(answered));
+    expect(checkAnswered(parsed(answered), { credentialSet: asked }, 'The service', 'fix')).toEqual(parsed(answered));
   });
 });
 
