@@ -102,7 +102,7 @@ export function errorFromMissingAlias(error: unknown, functionName: string, cred
   const said = typeof e.message === 'string' && e.message !== '' ? ` (${oneLine(e.message, 300)})` : '';
   return new ServiceAccessError(
     `No alias ${credentialSet} on function ${functionName}${said}: is the set deployed? Check the set's name (the stack outputs name each set's alias ARN), the function name and the region.`,
-    { status: e.$metadata?.httpStatusCode, cause: error },
+    { status: e.$metadata?.httpStatusCode, cause: safeCause(error) },
   );
 }
 
@@ -227,10 +227,16 @@ export function networkErrorCode(error: unknown, depth = 0): string | undefined 
 export function errorFromCallFailure(error: unknown, target: string, refusalAdvice: string): ServiceAccessError {
   const e = (typeof error === 'object' && error !== null ? error : {}) as AwsLikeError;
   const name = typeof e.name === 'string' ? e.name : 'Error';
-  const message = typeof e.message === 'string' ? oneLine(e.message, 300) : '';
+  const message = typeof e.message === 'string' && !quotesAnAnswer(e) ? oneLine(e.message, 300) : '';
   const code = networkErrorCode(error);
   const status = e.$metadata?.httpStatusCode;
-  const details = { status, cause: error };
+  const details = { status, cause: safeCause(error) };
+  if (quotesAnAnswer(e)) {
+    return new ServiceAccessError(
+      `Could not read the answer of ${target} (${name}${status === undefined ? '' : `, HTTP ${status}`}): try again; if it goes on, check that the endpoint is AWS's (or the token vendor's).`,
+      { ...details, retryable: true },
+    );
+  }
   if (name === 'CredentialsProviderError') {
     return new ServiceAccessError(
       `No AWS credentials found to call ${target}: configure them as the AWS CLI does (environment, profile, SSO or an instance role).`,
@@ -265,6 +271,34 @@ export function errorFromCallFailure(error: unknown, target: string, refusalAdvi
     return new ServiceAccessError(`AWS could not run ${target} just now (${name}: ${message}): try again.`, { ...details, retryable: true });
   }
   return new ServiceAccessError(`AWS refused the call to ${target} (${name}${message ? `: ${message}` : ''}): ${refusalAdvice}.`, details);
+}
+
+/**
+ * Whether an error may quote what the AWS SDK read: a body it could not parse (kept in
+ * `$responseBodyText`, and in the parse error's message, which the SDK marks as a
+ * deserialization error).
+ */
+function quotesAnAnswer(error: object): boolean {
+  const { name, message } = error as { name?: unknown; message?: unknown };
+  return '$responseBodyText' in error || name === 'SyntaxError' || (typeof message === 'string' && message.includes('Deserialization error'));
+}
+
+/**
+ * What a client error keeps of the error behind it: its name, a bounded message, its code and
+ * AWS metadata, and the same of its own cause; never the error itself. The AWS SDK copies the
+ * fields of an error body onto its errors and keeps a body it could not read behind `$response`:
+ * an answer holding a token must not reach a log through a cause.
+ */
+export function safeCause(error: unknown, depth = 0): Error | undefined {
+  if (typeof error !== 'object' || error === null || depth > 3) return undefined;
+  const e = error as AwsLikeError & { code?: unknown; cause?: unknown; errors?: unknown };
+  const said = typeof e.message === 'string' && !quotesAnAnswer(e) ? oneLine(e.message, 300) : '(left out: it may quote the answer read)';
+  const inner = safeCause(e.cause ?? (Array.isArray(e.errors) ? (e.errors as unknown[])[0] : undefined), depth + 1);
+  const copy = new Error(said, inner === undefined ? undefined : { cause: inner }) as Error & { code?: string; $metadata?: unknown };
+  copy.name = typeof e.name === 'string' ? oneLine(e.name, 100) : 'Error';
+  if (typeof e.code === 'string') copy.code = oneLine(e.code, 100);
+  if (e.$metadata !== undefined) copy.$metadata = { httpStatusCode: e.$metadata.httpStatusCode };
+  return copy;
 }
 
 function capitalized(text: string): string {

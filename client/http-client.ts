@@ -1,7 +1,8 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { untilAborted } from './abortable';
 import { checkedCredentialSet, DEFAULT_CREDENTIAL_SET } from './credential-set';
 import { errorFromCallFailure, errorFromHttpAnswer } from './error-mapping';
-import { UnexpectedError } from './errors';
+import { ServiceAccessError, UnexpectedError } from './errors';
 import { isLoopback } from './loopback';
 import { shown } from './quoting';
 import { regionFromAwsConfig, sigV4Signer, type AwsCredentials, type Sign } from './sigv4-signer';
@@ -38,11 +39,15 @@ export interface HttpTokenClientOptions {
    * server (`npm start`, which has no IAM) are not signed, and no credentials are looked for
    */
   readonly credentials?: AwsCredentials | (() => Promise<AwsCredentials>);
-  /** Each request is abandoned after this long. @default 30000 (API Gateway itself gives up at 29 s) */
+  /**
+   * Each call (finding AWS credentials, signing, the request) is abandoned after this long: a
+   * whole number of ms from 1 to 2147483647, checked when the client is made.
+   * @default 30000 (API Gateway itself gives up at 29 s)
+   */
   readonly timeoutMs?: number;
   /** Renew the token when it has less than this left. @default 60 */
   readonly refreshBeforeExpirySeconds?: number;
-  /** The clock, in epoch milliseconds. @default Date.now */
+  /** A monotonic clock in ms, for the token's remaining life (only differences count). @default performance.now */
   readonly now?: () => number;
   /** The fetch implementation. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
@@ -76,7 +81,7 @@ export function createHttpTokenClient(options: HttpTokenClientOptions): TokenCli
   const prefix = pathSet === undefined ? '' : `sets/${escapeUri(pathSet)}/`;
   const sign = signerFor(base, options);
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = checkedTimeout(options.timeoutMs);
 
   const call = async ({ forceRefresh, replacesTokenSha256 }: TokenRequest): Promise<TokenResult> => {
     const url = new URL(`${prefix}${forceRefresh ? 'token/refresh' : 'token'}`, base);
@@ -91,9 +96,21 @@ export function createHttpTokenClient(options: HttpTokenClientOptions): TokenCli
     let status: number;
     let headers: Headers;
     let body: string;
+    // One bound for the whole call: finding credentials (instance metadata, SSO, a credential
+    // process) can hang as well as the request can.
+    const signal = AbortSignal.timeout(timeoutMs);
+    let sent: Record<string, string> = {};
     try {
-      const sent = sign ? await sign({ method, url, query }) : {};
-      const response = await fetchImpl(url, { method, headers: sent, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+      if (sign) sent = await untilAborted(sign({ method, url, query }), signal);
+    } catch (error) {
+      if (!signal.aborted) throw errorFromCallFailure(error, `the token API at ${where}`, CALL_ADVICE);
+      throw new ServiceAccessError(
+        `Finding AWS credentials to call the token API at ${where} took more than ${timeoutMs} ms (timeoutMs): check the credential chain (profile, SSO, credential process, instance metadata), or pass credentials.`,
+        { retryable: true },
+      );
+    }
+    try {
+      const response = await fetchImpl(url, { method, headers: sent, redirect: 'manual', signal });
       ({ status, headers } = response);
       body = await response.text();
     } catch (error) {
@@ -117,6 +134,18 @@ export function createHttpTokenClient(options: HttpTokenClientOptions): TokenCli
     refreshToken: (refresh) => cache.refresh(refresh),
     clear: () => cache.clear(),
   };
+}
+
+/** The longest delay a Node.js timer holds; a longer one fires after 1 ms. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+function checkedTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_TIMEOUT_MS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMEOUT_MS) {
+    const given = typeof value === 'number' ? String(value) : `a ${typeof value}`;
+    throw new RangeError(`timeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}; got ${given}. Leave it out for ${DEFAULT_TIMEOUT_MS}.`);
+  }
+  return value;
 }
 
 /**

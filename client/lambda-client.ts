@@ -28,7 +28,7 @@ export interface LambdaTokenClientOptions {
   readonly region?: string;
   /** Renew the token when it has less than this left. @default 60 */
   readonly refreshBeforeExpirySeconds?: number;
-  /** The clock, in epoch milliseconds. @default Date.now */
+  /** A monotonic clock in ms, for the token's remaining life (only differences count). @default performance.now */
   readonly now?: () => number;
 }
 
