@@ -176,8 +176,23 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return text;
 }
 
+/**
+ * A reader that stops early (`wll-token ... | head -c0`) closes the pipe, and the write fails
+ * with EPIPE: the reader chose not to read, so there is nothing to report. Any other write
+ * failure is one line on stderr, as every failure is.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream, name: string): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') return;
+    process.exitCode = EXIT_CODES.unexpected;
+    if (stream !== process.stderr) process.stderr.write(`wll-token: cannot write to ${name} (${error.code ?? error.name}).\n`);
+  });
+}
+
 /** The entry point of bin/wll-token.js. */
 export function main(argv: readonly string[] = process.argv.slice(2)): void {
+  quietOnClosedPipe(process.stdout, 'stdout');
+  quietOnClosedPipe(process.stderr, 'stderr');
   const io: CliIo = {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
