@@ -24,8 +24,9 @@ export interface HttpTokenClientOptions {
    * The credential set to get tokens of (CONTRACT section 8), such as `eu-prod`: the client calls
    * `GET {url}sets/eu-prod/token` and `POST {url}sets/eu-prod/token/refresh`, the paths IAM grants
    * per set (the construct's `grantApiAccess(grantee, { credentialSet })`). A name is a lowercase
-   * letter, then up to 39 lowercase letters, digits or hyphens; `default` is not one (leave it out).
-   * @default the `default` set: `/token` and `/token/refresh`, exactly as without credential sets
+   * letter, then up to 39 lowercase letters, digits or hyphens; `default` names the default set.
+   * An answer for another set, or a token for another audience than `audience`, is refused.
+   * @default the `default` set: `/token` and `/token/refresh` (or the set of a set's own URL)
    */
   readonly credentialSet?: string;
   /**

@@ -15,7 +15,9 @@ export interface LambdaTokenClientOptions {
    * The credential set to get tokens of (CONTRACT section 8), such as `eu-prod`: the client
    * invokes the function's alias of that name (`Qualifier`), which is what IAM grants per set
    * (the construct's `grantInvoke(grantee, { credentialSet })`). A name is a lowercase letter,
-   * then up to 39 lowercase letters, digits or hyphens; `default` is not one (leave the option out).
+   * then up to 39 lowercase letters, digits or hyphens; `default` names the default set (the
+   * unqualified function). An answer for another set, or a token for another audience than
+   * `audience`, is refused.
    * @default the `default` set: the unqualified function, exactly as without credential sets
    */
   readonly credentialSet?: string;

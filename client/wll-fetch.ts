@@ -17,8 +17,8 @@ export interface WllFetchOptions {
    * client behind `apiKey` and `baseUrl`. A `tokens` client created for another set is refused at
    * once (TypeError), and a token the service says is of another set is never sent: the request
    * rejects with a TypeError instead, so one tenant's token cannot reach another tenant's API.
-   * Create `tokens` with the same `credentialSet`.
-   * @default no check: whatever set `tokens` gets
+   * Create `tokens` with the same `credentialSet` (`default` pins the default set).
+   * @default no check here: whatever set `tokens` gets (the token clients check their own set)
    */
   readonly credentialSet?: string;
   /** The tenant's WLL API key, sent as `X-Api-Key`. @default none: no `X-Api-Key` header */
