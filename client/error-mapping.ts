@@ -9,6 +9,10 @@ import {
   type TokenClientError,
   type TokenErrorDetails,
 } from './errors';
+import { quotesAnAnswer, safeCause } from './error-causes';
+import { oneLine } from './one-line';
+
+export { oneLine } from './one-line';
 
 /**
  * Turns what the service, Lambda, API Gateway or the network said into the clients'
@@ -273,40 +277,6 @@ export function errorFromCallFailure(error: unknown, target: string, refusalAdvi
   return new ServiceAccessError(`AWS refused the call to ${target} (${name}${message ? `: ${message}` : ''}): ${refusalAdvice}.`, details);
 }
 
-/**
- * Whether an error may quote what the AWS SDK read: a body it could not parse (kept in
- * `$responseBodyText`, and in the parse error's message, which the SDK marks as a
- * deserialization error).
- */
-function quotesAnAnswer(error: object): boolean {
-  const { name, message } = error as { name?: unknown; message?: unknown };
-  return '$responseBodyText' in error || name === 'SyntaxError' || (typeof message === 'string' && message.includes('Deserialization error'));
-}
-
-/**
- * What a client error keeps of the error behind it: its name, a bounded message, its code and
- * AWS metadata, and the same of its own cause; never the error itself. The AWS SDK copies the
- * fields of an error body onto its errors and keeps a body it could not read behind `$response`:
- * an answer holding a token must not reach a log through a cause.
- */
-export function safeCause(error: unknown, depth = 0): Error | undefined {
-  if (typeof error !== 'object' || error === null || depth > 3) return undefined;
-  const e = error as AwsLikeError & { code?: unknown; cause?: unknown; errors?: unknown };
-  const said = typeof e.message === 'string' && !quotesAnAnswer(e) ? oneLine(e.message, 300) : '(left out: it may quote the answer read)';
-  const inner = safeCause(e.cause ?? (Array.isArray(e.errors) ? (e.errors as unknown[])[0] : undefined), depth + 1);
-  const copy = new Error(said, inner === undefined ? undefined : { cause: inner }) as Error & { code?: string; $metadata?: unknown };
-  copy.name = typeof e.name === 'string' ? oneLine(e.name, 100) : 'Error';
-  if (typeof e.code === 'string') copy.code = oneLine(e.code, 100);
-  if (e.$metadata !== undefined) copy.$metadata = { httpStatusCode: e.$metadata.httpStatusCode };
-  return copy;
-}
-
 function capitalized(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** One line, at most `max` characters: messages end up in single-line logs and CLI output. */
-export function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }

@@ -244,13 +244,19 @@ test('clear forgets the token', async () => {
 describe('elapsed time comes from a monotonic clock, not the wall clock', () => {
   afterEach(() => jest.useRealTimers());
 
-  test('a token is not served past its life when the wall clock steps back', async () => {
+  /** A cache on the default clocks (faked), holding a token for an hour. */
+  async function holding() {
     jest.useFakeTimers({ now: T0 });
     const { fetch, call } = scriptedFetch();
     const cache = new TokenCache(fetch);
     const first = cache.get();
     call(0).resolve(result('token-1', 3600));
     await first;
+    return { fetch, call, cache };
+  }
+
+  test('a token is not served past its life when the wall clock steps back', async () => {
+    const { fetch, call, cache } = await holding();
 
     // An hour passes, then NTP (or an operator) sets the wall clock back two hours.
     jest.advanceTimersByTime(3600 * 1000);
@@ -263,12 +269,7 @@ describe('elapsed time comes from a monotonic clock, not the wall clock', () => 
   });
 
   test('expiresIn is not stretched by a wall clock stepped back, nor cut by one stepped forward', async () => {
-    jest.useFakeTimers({ now: T0 });
-    const { fetch, call } = scriptedFetch();
-    const cache = new TokenCache(fetch);
-    const first = cache.get();
-    call(0).resolve(result('token-1', 3600));
-    await first;
+    const { fetch, cache } = await holding();
 
     jest.advanceTimersByTime(600 * 1000);
     jest.setSystemTime(Date.now() - 2 * 3600 * 1000);
