@@ -11,7 +11,6 @@ import { isServable, isYoungerThanForceRefreshLimit, longestLived, secondsLeft, 
 import type { TokenIssuer } from '../issuer/wll-token-issuer';
 import type { Lease, LeaseResult } from '../table/lease-store';
 import type { MintCount } from '../table/mint-counter';
-import { ForcedMintPacing } from './forced-mint-pacing';
 import { backoffError, gaveUpWaiting, rememberedRejection } from './protocol-errors';
 import { RefreshSchedule } from './refresh-schedule';
 import { RefusedTokens } from './refused-tokens';
@@ -127,7 +126,6 @@ export class TokenProtocol {
   private readonly issuing = new Map<string, Promise<IssuedToken>>();
   private readonly schedule: RefreshSchedule;
   private readonly refused = new RefusedTokens();
-  private readonly forcedMints = new ForcedMintPacing();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
@@ -173,13 +171,9 @@ export class TokenProtocol {
         this.remember(k.key, current);
         return { token: current, source: current === remembered ? 'memory' : 'cache', waitedMs: 0 };
       }
-      // This container replaced a refused token less than a minute ago, and its replacement is refused too: the token is not the cause.
-      if (current && this.forcedMints.isRecent(k.key, this.now())) return { token: current, source: current === remembered ? 'memory' : 'cache', waitedMs: 0 };
       const replaces = stored.unusable || (stored.token && !isReplacement(stored.token)) ? stored.sealedToken : undefined;
       const acceptable = (token: IssuedToken) => this.isServable(token) && isReplacement(token);
-      const served = await this.obtain(k, { deadline, acceptable, forced: true, replaces });
-      if (served.source === 'issuer') this.forcedMints.minted(k.key, this.now());
-      return served;
+      return this.obtain(k, { deadline, acceptable, forced: true, replaces });
     });
   }
 
