@@ -157,3 +157,17 @@ def test_the_headers_for_any_other_http_client() -> None:
     assert wll_admin_headers("abc") == {"Authorization": "Bearer abc"}
     with pytest.raises(ValueError, match="empty API key"):
         wll_admin_headers("abc", "")
+
+
+def test_when_wll_refuses_every_token_one_replacement_is_asked_for_then_its_401_is_returned(vendor: Service, wll: WllAdminStandIn) -> None:
+    # A revoked API key: a new token cannot help, and 30 requests must not cost 30 mints.
+    warned: List[str] = []
+    api = WllApi(tokens_of(vendor, "us-prod"), api_key=API_KEY, base_url=wll.url, credential_set="us-prod", on_warning=warned.append)
+    wll.refuse_every_token = True
+
+    statuses = [api.request("GET", f"members/{i}").status for i in range(30)]
+
+    assert statuses == [401] * 30
+    # The token held, and one replacement: nothing more was minted for these requests.
+    assert len({request.token_sha256 for request in wll.requests}) == 2
+    assert len(warned) == 1 and "refused the replacement token too" in warned[0]

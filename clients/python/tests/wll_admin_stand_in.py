@@ -26,6 +26,8 @@ class WllAdminStandIn:
         self.api_key = api_key
         self.requests: List[AdminRequest] = []
         self.refused: Set[str] = set()
+        # WLL refuses every token (a revoked API key, a tenant the tokens are not for).
+        self.refuse_every_token = False
         self.forbidden: Set[str] = set()
         # Path -> (status, Location)
         self.redirects: Dict[str, Tuple[int, str]] = {}
@@ -42,7 +44,7 @@ class WllAdminStandIn:
                 if self.path in stand_in.redirects:
                     status, location = stand_in.redirects[self.path]
                     return self._answer(status, {"message": "moved"}, {"Location": location})
-                if sha is None or sha in stand_in.refused:
+                if sha is None or sha in stand_in.refused or stand_in.refuse_every_token:
                     return self._answer(401, {"error": "invalid_token", "message": "Unauthorized"})
                 if stand_in.api_key is not None and self.headers.get("X-Api-Key") != stand_in.api_key:
                     return self._answer(403, {"error": "forbidden", "message": "Invalid API key"})

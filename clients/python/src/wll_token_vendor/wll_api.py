@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Optional, Union
+import warnings
+from typing import Callable, Mapping, Optional, Union
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .errors import TokenClientError
+from .replacement_backoff import ReplacementBackoff
 from .token_cache import TokenClient
 from .token_result import TokenResult, checked_credential_set
 from .transport import HttpAnswer, check_transport, origin_of, send
@@ -48,7 +50,10 @@ class WllApi:
     replacement (``refresh(replaces=token)``: compare-and-refresh, so any number of callers refused at
     once cause one new token) and sends the request once more, body included, if the method is
     idempotent (or ``retry_non_idempotent``). It never retries twice, never retries a 403, and returns
-    WLL's answers, errors included, as they are. A redirect is followed only within the same origin
+    WLL's answers, errors included, as they are. When WLL refuses the replacement too, the cause is not the
+    token (the API key, the tenant or the audience is): it warns once (``on_warning``) and, for 60 s (doubling
+    up to 15 minutes while replacements keep being refused), returns WLL's 401 without asking for another
+    token, so a revoked API key does not cost an issuer mint per request. A redirect is followed only within the same origin
     (its target checked again); one to another origin raises ``RedirectRefusedError`` and sends
     nothing there, so the token and API key only ever reach WLL::
 
@@ -66,6 +71,8 @@ class WllApi:
         retry_non_idempotent: Also retry POST and PATCH once after a 401 (only for requests safe to repeat).
         timeout: Seconds before a request is abandoned (default 30).
         max_redirects: Same-origin redirects followed at most (default 5).
+        on_warning: Called with a message when WLL refuses a replacement too (default: ``warnings.warn``).
+        clock: A monotonic clock in seconds, for the pause after a refused replacement (tests pass a fake one).
     """
 
     def __init__(
@@ -78,6 +85,8 @@ class WllApi:
         retry_non_idempotent: bool = False,
         timeout: float = 30.0,
         max_redirects: int = 5,
+        on_warning: Optional[Callable[[str], None]] = None,
+        clock: Optional[Callable[[], float]] = None,
     ) -> None:
         if not callable(getattr(tokens, "get_token", None)) or not callable(getattr(tokens, "refresh", None)):
             raise TypeError("WllApi needs tokens: a LambdaTokenClient or HttpTokenClient.")
@@ -95,6 +104,8 @@ class WllApi:
         self._retry_non_idempotent = retry_non_idempotent
         self._timeout = timeout
         self._max_redirects = max_redirects
+        self._warn = on_warning if on_warning is not None else (lambda message: warnings.warn(message, RuntimeWarning, stacklevel=3))
+        self._backoff = ReplacementBackoff(clock) if clock is not None else ReplacementBackoff()
 
     def request(self, method: str, url: str, *, body: Optional[bytes] = None, headers: Optional[Mapping[str, str]] = None) -> WllResponse:
         """Sends one request to the admin API (``url`` relative to ``base_url``, or absolute) and returns WLL's answer.
@@ -107,21 +118,42 @@ class WllApi:
         target = self._target(url)
         retryable = method in _IDEMPOTENT or self._retry_non_idempotent
         token = self._of_our_set(self._tokens.get_token())
-        first = self._send(method, target, body, headers or {}, token)
+        first = self._send_noting(method, target, body, headers or {}, token)
         if first.status != 401:
             return first
         if not retryable:
             # Not repeated, but the next request should not be refused for the same token.
             try:
-                self._tokens.refresh(replaces=token)
+                self._replacement(token)
             except TokenClientError:
                 pass
             return first
-        fresh = self._of_our_set(self._tokens.refresh(replaces=token))
-        if fresh.access_token == token.access_token:
-            # The service has nothing newer: the same token would be refused again.
+        fresh = self._replacement(token)
+        if fresh is None:
             return first
-        return self._send(method, target, body, headers or {}, fresh)
+        return self._send_noting(method, target, body, headers or {}, fresh)
+
+    def _replacement(self, refused: TokenResult) -> Optional[TokenResult]:
+        """A new token for the refused one, unless replacing is paused or the service has nothing newer."""
+        if self._backoff.paused:
+            return None
+        fresh = self._of_our_set(self._tokens.refresh(replaces=refused))
+        if fresh.access_token == refused.access_token:
+            # The service has nothing newer: the same token would be refused again.
+            return None
+        self._backoff.replaced_with(fresh.access_token)
+        return fresh
+
+    def _send_noting(self, method: str, url: str, body: Optional[bytes], headers: Mapping[str, str], token: TokenResult) -> HttpAnswer:
+        """Sends, and notes whether WLL refused a replacement token too."""
+        answer = self._send(method, url, body, headers, token)
+        pause = self._backoff.answered(token.access_token, answer.status)
+        if pause is not None:
+            self._warn(
+                "WLL refused the replacement token too (HTTP 401): the cause is not the token. Check the API key, the tenant of the "
+                f"base URL and the token's audience; the token is not replaced again for {round(pause)} s, and WLL's 401 is returned as it is."
+            )
+        return answer
 
     def _send(self, method: str, url: str, body: Optional[bytes], headers: Mapping[str, str], token: TokenResult) -> HttpAnswer:
         allowed = self._base_origin() or origin_of(url)
