@@ -6,11 +6,4 @@
  */
 import type { KnownDefect } from './invariants/violation';
 
-export const KNOWN_OPEN: ReadonlySet<KnownDefect> = new Set<KnownDefect>([
-  // Issue 22 item 1: the SDK's own retry of an applied lease acquisition reads our own lease as another's.
-  'sdk-retry-lease-orphan',
-  // Issue 22 item 1: the same retry counts one mint twice.
-  'sdk-retry-double-count',
-  // Issue 22 item 5: the early refresh waits until the held token is no longer servable, then spends the issuer's budget.
-  'early-refresh-spends-issuer-budget',
-]);
+export const KNOWN_OPEN: ReadonlySet<KnownDefect> = new Set<KnownDefect>([]);

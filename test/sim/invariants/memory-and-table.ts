@@ -55,7 +55,7 @@ export const memoryMovesForward: Invariant = {
     lastSeen.set(world, seen);
     for (const container of world.fleet.alive()) {
       const refusedHere = refusedIn(world, container.name);
-      const isRefused = (key: string, mint: Mint) => refusedHere.some((r) => r.key === key && r.mint === mint);
+      const isRefused = (key: string, mint: Mint, evenRunning = false) => refusedHere.some((r) => r.key === key && r.mint === mint && (evenRunning || !r.running));
       const protocols = new Set([...container.services.values()].map(protocolOf));
       for (const protocol of protocols) {
         for (const [key, token] of memoryOf(protocol)) {
@@ -69,7 +69,7 @@ export const memoryMovesForward: Invariant = {
           seen.set(id, { mint, expiresAt: token.expiresAt });
           if (!last || last.mint === mint) continue;
           const lastStillServable = isServable({ ...token, expiresAt: last.expiresAt }, trueNow() + skewOf(world, container.name), world.config.marginSeconds);
-          if (lastStillServable && token.expiresAt < last.expiresAt && !isRefused(key, last.mint)) {
+          if (lastStillServable && token.expiresAt < last.expiresAt && !isRefused(key, last.mint, true)) {
             violated(this, `${container.name}'s memory went from ${last.mint.label} back to ${mint.label}, which expires sooner`);
           }
         }
@@ -81,12 +81,19 @@ export const memoryMovesForward: Invariant = {
 /**
  * Tokens callers of `container` reported refused while the container saw them as current for the
  * key: in its memory when the call began, or in a table read it got during the call (only those
- * are kept, so callers cannot make a container remember whatever they send).
+ * are kept, so callers cannot make a container remember whatever they send). A refusal resets
+ * what "forward" means: memory may then hold an older token the table still has, until the
+ * replacement arrives (docs/protocol.md 1 keeps the refused one out, not every older one).
  */
-function refusedIn(world: World, container: string): { key: string; mint: Mint }[] {
-  const refused: { key: string; mint: Mint }[] = [];
+function refusedIn(world: World, container: string): { key: string; mint: Mint; running?: boolean }[] {
+  const refused: { key: string; mint: Mint; running?: boolean }[] = [];
   for (const invocation of world.ledger.invocations) {
-    if (invocation.container !== container || invocation.kind !== 'refused' || !invocation.replaces || !invocation.outcome || !invocation.key) continue;
+    if (invocation.container !== container || invocation.kind !== 'refused' || !invocation.replaces || !invocation.key) continue;
+    // Still running: it may have dropped the token from memory already (it held it when it began).
+    if (!invocation.outcome) {
+      if (invocation.replacesWasCurrent) refused.push({ key: invocation.key, mint: invocation.replaces, running: true });
+      continue;
+    }
     // A call that could not read the secret never reached the protocol.
     const outcome = invocation.outcome;
     if (outcome.kind === 'error' && outcome.name === 'CredentialsError' && (outcome.error as { reason?: string }).reason === 'unavailable') continue;

@@ -200,6 +200,26 @@ class IssuerTrouble extends Step {
   }
 }
 
+/** Trouble that comes together (a network in trouble): DynamoDB and WLL misbehave over the same window. */
+class Storm extends Step {
+  protected readonly fault = true;
+  constructor(
+    readonly wire: WireFault,
+    readonly behaviour: IssuerBehaviour,
+    readonly ms: number,
+    gapMs: number,
+  ) {
+    super(gapMs);
+  }
+  protected act(world: World): void {
+    wireOutage(world, { service: 'dynamodb' }, this.wire, this.ms);
+    issuerTrouble(world, this.behaviour, this.ms);
+  }
+  toString(): string {
+    return `storm(DynamoDB ${this.wire} and WLL ${JSON.stringify(this.behaviour)} for ${this.ms} ms, +${this.gapMs} ms)`;
+  }
+}
+
 class Rotate extends Step {
   protected readonly fault = true;
   constructor(
@@ -261,6 +281,18 @@ function stepArbitrary(weights: StepWeights): fc.Arbitrary<fc.AsyncCommand<SimMo
     issuer: fc
       .tuple(issuerBehaviour, fc.oneof(fc.constant('once' as const), fc.integer({ min: 1_000, max: 40_000 })), fc.constantFrom(undefined, WLL_TOKEN_ENDPOINTS.eu, WLL_TOKEN_ENDPOINTS.us), gap)
       .map((a) => new IssuerTrouble(...a)),
+    storm: fc
+      .tuple(
+        fc.constantFrom<WireFault>('throttle', 'server-error', 'reset', 'slow', 'hang', 'hang-applied', 'applied-then-500'),
+        fc.oneof(
+          fc.record({ kind: fc.constant('slow' as const), ms: fc.integer({ min: 1_000, max: 8_000 }) }),
+          fc.constant({ kind: 'hang' as const }),
+          fc.record({ kind: fc.constant('server-error' as const), status: fc.constant(503 as const), body: fc.constant('json' as const) }),
+        ),
+        fc.integer({ min: 2_000, max: 20_000 }),
+        gap,
+      )
+      .map((a) => new Storm(...a)),
     rotate: fc.tuple(index, fc.constantFrom('wll-first' as const, 'secret-first' as const), fc.integer({ min: 0, max: 60_000 }), gap).map((a) => new Rotate(...a)),
   };
   const chosen = STEP_KINDS.filter((kind) => weights[kind] > 0).map((kind) => ({ weight: weights[kind], arbitrary: kinds[kind] }));

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 
-export const STEP_KINDS = ['get', 'force', 'refused', 'burst', 'scheduled', 'wait', 'kill', 'dynamodb', 'dynamodb-outage', 'secrets', 'issuer', 'rotate'] as const;
+export const STEP_KINDS = ['get', 'force', 'refused', 'burst', 'scheduled', 'wait', 'kill', 'dynamodb', 'dynamodb-outage', 'secrets', 'issuer', 'storm', 'rotate'] as const;
 export type StepWeights = Readonly<Record<(typeof STEP_KINDS)[number], number>>;
 
 export const stepWeightsArbitrary: fc.Arbitrary<StepWeights> = fc

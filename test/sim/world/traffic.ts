@@ -10,7 +10,8 @@ import type { World } from './world';
 
 /**
  * Starts the run's traffic, if it has any: a call every `everyMs` or so, from a random slot, set
- * and audience; mostly `get`, sometimes a forced refresh, and now and then the schedule.
+ * and audience; mostly `get`, sometimes a forced refresh (plain, or replacing the token that
+ * caller got last), and now and then the schedule.
  */
 export function startTraffic(world: World): void {
   const everyMs = world.config.trafficEveryMs;
@@ -24,8 +25,10 @@ export function startTraffic(world: World): void {
           const set = world.config.sets[between(random, 0, world.config.sets.length - 1)]!;
           const audience = set.audiences[between(random, 0, set.audiences.length - 1)]!;
           const roll = random();
-          const kind = roll < 0.05 ? 'scheduled' : roll < 0.1 ? 'force' : 'get';
-          startInvocation(world, { slot: between(random, 0, world.config.slots - 1), set: set.name, audience, kind, quiet: true });
+          const kind = roll < 0.08 ? 'scheduled' : roll < 0.16 ? 'force' : roll < 0.2 ? 'refused' : 'get';
+          const replaces = kind === 'refused' ? world.lastAnswered.get(`${set.name} ${audience}`) : undefined;
+          const call = kind === 'refused' && !replaces ? 'get' : kind;
+          startInvocation(world, { slot: between(random, 0, world.config.slots - 1), set: set.name, audience, kind: call, replaces, quiet: true });
           next();
         },
         between(random, everyMs / 2, (everyMs * 3) / 2),
