@@ -6,15 +6,18 @@
 import { spawn } from 'node:child_process';
 import fc from 'fast-check';
 import { KNOWN_OPEN } from './known-open';
-import { REGRESSION_SEEDS } from './regressions';
+import { regressionCases, replayRegression, saveRegression } from './regressions';
 import { prepareSimulation, runScenario, simulationProperty } from './simulation';
 import { Violation } from './invariants/violation';
-import type { SimModel } from './scenario/commands';
+import { INVARIANTS } from './invariants/all';
+import type { Invariant } from './invariants/invariant';
+import type { SimModel, Step } from './scenario/step';
 import type { RunPolicy } from './invariants/violation';
 import type { SimConfig } from './scenario/config';
 import type { World } from './world/world';
 import { seconds } from './world/trace';
 import { SIMULATION_EPOCH_MS, trueNow } from './environment/virtual-time';
+import { MUTANT_VARIABLE } from './mutations/mutant-variable';
 
 export interface SeedsOptions {
   readonly first: number;
@@ -31,6 +34,10 @@ export interface SeedsOptions {
   /** Stop shrinking a failure after this long (the best case so far is reported); undefined: no limit. */
   readonly shrinkSeconds?: number;
   readonly noShrink?: boolean;
+  /** Keep a shrunk failure as a regression case at this (absolute) path. */
+  readonly saveRegression?: string;
+  /** Check only these invariants (by id), to look for one kind of defect. */
+  readonly only?: readonly string[];
 }
 
 export interface SeedOutcome {
@@ -43,6 +50,8 @@ export interface SeedOutcome {
   readonly virtualMs: number;
   readonly wallMs: number;
   readonly shrunkSteps?: number;
+  /** False when the failure was not shrunk (--no-shrink): `shrunkSteps` is then the steps that ran. */
+  readonly shrunk?: boolean;
   readonly replay?: string;
   readonly report?: string;
 }
@@ -50,14 +59,14 @@ export interface SeedOutcome {
 /** Checks one seed: one generated run, shrunk if it fails. */
 export async function checkSeed(
   seed: number,
-  options: Pick<SeedsOptions, 'maxSteps' | 'path' | 'replayPath' | 'strict' | 'mutation' | 'shrinkSeconds' | 'noShrink'>,
+  options: Pick<SeedsOptions, 'maxSteps' | 'path' | 'replayPath' | 'strict' | 'mutation' | 'shrinkSeconds' | 'noShrink' | 'saveRegression' | 'only'>,
 ): Promise<SeedOutcome> {
   await prepareSimulation();
   const policy: RunPolicy = { knownOpen: KNOWN_OPEN, strict: options.strict, findings: [] };
   let first: World | undefined;
   const started = performance.now();
   const details = await fc.check(
-    simulationProperty({ maxCommands: options.maxSteps, replayPath: options.replayPath, shrinkMs: options.shrinkSeconds === undefined ? undefined : options.shrinkSeconds * 1000 }, policy, (world) => {
+    simulationProperty({ maxCommands: options.maxSteps, replayPath: options.replayPath, shrinkMs: options.shrinkSeconds === undefined ? undefined : options.shrinkSeconds * 1000, invariants: chosenInvariants(options.only) }, policy, (world) => {
       first ??= world;
     }),
     {
@@ -78,9 +87,15 @@ export async function checkSeed(
   const replay = ['npm run sim --', `--seed ${seed}`, `--path ${details.counterexamplePath}`, replayPath ? `--replay-path ${replayPath}` : '', `--steps ${options.maxSteps}`, options.strict ? '--strict' : '', options.mutation ? `--mutation ${options.mutation}` : '']
     .filter(Boolean)
     .join(' ');
-  const report = await describeFailure(config, steps, policy, details.errorInstance);
+  const report = await describeFailure(config, steps, policy, details.errorInstance, chosenInvariants(options.only));
   const shrunkSteps = [...steps].filter((s) => (s as { hasRan?: boolean }).hasRan !== false).length;
-  return { seed, failed: true, violation, steps: shrunkSteps, invocations: 0, virtualMs: 0, wallMs, shrunkSteps, replay, report };
+  if (options.saveRegression) {
+    // fast-check hands back its wrappers of the commands; the steps are inside.
+    const data = [...steps].map((s) => ((s as { cmd?: Step }).cmd ?? (s as Step)).toJSON());
+    const found = violation?.message ?? String(details.errorInstance);
+    saveRegression(options.saveRegression, { found, mutation: options.mutation, foundBy: `seed ${seed}, shrunk to ${shrunkSteps} steps (${replay})`, config, steps: data });
+  }
+  return { seed, failed: true, violation, steps: shrunkSteps, invocations: 0, virtualMs: 0, wallMs, shrunkSteps, shrunk: !options.noShrink, replay, report };
 }
 
 function lastTime(world: World): number {
@@ -88,7 +103,7 @@ function lastTime(world: World): number {
 }
 
 /** Runs the shrunk case once more to print its steps and its trace. */
-async function describeFailure(config: SimConfig, steps: Iterable<fc.AsyncCommand<SimModel, World>>, policy: RunPolicy, error: unknown): Promise<string> {
+async function describeFailure(config: SimConfig, steps: Iterable<fc.AsyncCommand<SimModel, World>>, policy: RunPolicy, error: unknown, invariants: readonly Invariant[]): Promise<string> {
   const lines: string[] = [];
   const what = error instanceof Violation ? `invariant ${error.invariant} violated: ${error.detail}\n  contract: ${error.contract}` : `the simulation itself failed: ${String((error as Error)?.stack ?? error)}`;
   lines.push(what);
@@ -97,7 +112,7 @@ async function describeFailure(config: SimConfig, steps: Iterable<fc.AsyncComman
   lines.push(`steps (${list.length}):`, ...list.map((s, i) => `  ${i + 1}. ${s}`));
   let world: World | undefined;
   try {
-    world = await runScenario(config, replayable(steps), { ...policy, findings: [] }, undefined, (w) => {
+    world = await runScenario(config, replayable(steps), { ...policy, findings: [] }, invariants, (w) => {
       world = w;
     });
   } catch (rerun) {
@@ -125,15 +140,13 @@ function describeConfig(config: SimConfig): string {
   ].join('; ');
 }
 
-/** Runs the regression seeds and then `count` seeds from `first`, reporting each. Returns the exit code. */
+/** Runs the regression cases and then `count` seeds from `first`, reporting each. Returns the exit code. */
 export async function runSeeds(options: SeedsOptions): Promise<number> {
   if (options.workers > 1 && options.count > 1) return runInWorkers(options);
   const started = performance.now();
-  const jobs = [
-    ...(options.regressions ? REGRESSION_SEEDS.map((r) => ({ seed: r.seed, path: r.path, replayPath: r.replayPath, maxSteps: r.steps ?? options.maxSteps, label: `regression: ${r.found}` })) : []),
-    ...Array.from({ length: options.count }, (_, i) => ({ seed: options.first + i, path: options.path, replayPath: options.replayPath, maxSteps: options.maxSteps, label: '' })),
-  ];
-  let failures = 0;
+  const regressionFailures = options.regressions ? await runRegressions(options) : 0;
+  const jobs = Array.from({ length: options.count }, (_, i) => ({ seed: options.first + i, path: options.path, replayPath: options.replayPath, maxSteps: options.maxSteps, label: '' }));
+  let failures = regressionFailures;
   let steps = 0;
   let invocations = 0;
   let virtualMs = 0;
@@ -188,6 +201,7 @@ async function runInWorkers(options: SeedsOptions): Promise<number> {
     if (options.stopAtFirst) args.push('--stop-at-first');
     if (options.noShrink) args.push('--no-shrink');
     if (options.shrinkSeconds !== undefined) args.push('--shrink-seconds', String(options.shrinkSeconds));
+    if (options.only) args.push('--only', options.only.join(','));
     return count > 0 ? worker(args) : Promise.resolve(undefined);
   });
   const summaries = (await Promise.all(runs)).filter((s): s is WorkerSummary => s !== undefined);
@@ -218,9 +232,45 @@ function worker(args: string[]): Promise<WorkerSummary | undefined> {
   });
 }
 
+/**
+ * Replays the regression cases: each must pass. Inside a mutant, only the cases kept for that
+ * mutation run, and each must fail: it still catches the defect the mutation puts back.
+ */
+async function runRegressions(options: SeedsOptions): Promise<number> {
+  await prepareSimulation();
+  const mutant = process.env[MUTANT_VARIABLE];
+  let failures = 0;
+  for (const kept of regressionCases().filter((c) => mutant === undefined || c.mutation === mutant)) {
+    const { violation, world } = await replayRegression(kept, { knownOpen: new Set(), strict: true, findings: [] });
+    if (mutant !== undefined) {
+      if (violation) console.log(`regression ${kept.name}: caught under this mutation: ${violation.message}`);
+      else console.log(`regression ${kept.name}: NOT caught under this mutation`);
+      continue;
+    }
+    if (!violation) {
+      if (!options.quiet) console.log(`regression ${kept.name}: ok (${kept.found.slice(0, 120)})`);
+      continue;
+    }
+    failures += 1;
+    console.log(`regression ${kept.name}: FAILED ${violation.message}\n  contract: ${violation.contract}\n  first found by ${kept.foundBy}`);
+    if (world) console.log(world.trace.format());
+  }
+  return failures;
+}
+
+/** The invariants named by `--only`, or all of them. */
+function chosenInvariants(only: readonly string[] | undefined): readonly Invariant[] {
+  if (!only) return INVARIANTS;
+  const unknown = only.filter((id) => !INVARIANTS.some((i) => i.id === id));
+  if (unknown.length > 0) throw new Error(`--only names no invariant ${unknown.join(', ')}: the ids are ${INVARIANTS.map((i) => i.id).join(', ')}`);
+  return INVARIANTS.filter((i) => only.includes(i.id));
+}
+
 function line(outcome: SeedOutcome, label: string): string {
   const tag = label ? ` (${label})` : '';
-  if (outcome.failed) return `seed ${outcome.seed}${tag}: FAILED ${outcome.violation?.message ?? ''} (shrunk to ${outcome.shrunkSteps} steps, ${(outcome.wallMs / 1000).toFixed(1)} s)`;
+  const known = outcome.violation?.known ? ` [${outcome.violation.known}]` : '';
+  const steps = outcome.shrunk === false ? `${outcome.shrunkSteps} steps, not shrunk` : `shrunk to ${outcome.shrunkSteps} steps`;
+  if (outcome.failed) return `seed ${outcome.seed}${tag}: FAILED ${outcome.violation?.message ?? ''}${known} (${steps}, ${(outcome.wallMs / 1000).toFixed(1)} s)`;
   const finding = outcome.finding ? `; stopped on known open defect ${outcome.finding.known}: ${outcome.finding.message}` : '';
   return `seed ${outcome.seed}${tag}: ok, ${outcome.steps} steps, ${outcome.invocations} invocations, ${seconds(outcome.virtualMs)} virtual in ${(outcome.wallMs / 1000).toFixed(1)} s${finding}`;
 }

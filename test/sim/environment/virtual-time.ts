@@ -75,6 +75,7 @@ export const SIMULATION_EPOCH_MS = Date.UTC(2027, 2, 10, 8, 0, 0);
  */
 export function installVirtualTime(): void {
   if (clock) return;
+  originals = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout, timeout: AbortSignal.timeout, random: Math.random, randomUUID: crypto.randomUUID };
   clock = install({
     now: SIMULATION_EPOCH_MS,
     // setImmediate stays real: the clock yields to the event loop through it between timers.
@@ -86,7 +87,9 @@ export function installVirtualTime(): void {
   const ownedSetTimeout = (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
     const owner = owners.getStore();
     if (!owner) return fakeSetTimeout(callback, ms, ...args);
-    const entry: TimerEntry = { run: () => callback(...args), cancelled: false };
+    // The callback runs in the async context it was set in (every AsyncLocalStorage), as a real timer's does.
+    const inContext = AsyncLocalStorage.snapshot();
+    const entry: TimerEntry = { run: () => inContext(() => callback(...args)), cancelled: false };
     const id = fakeSetTimeout(() => owner.fire(entry), ms);
     if (typeof id === 'object' && id !== null) timerEntries.set(id, entry);
     return id;
@@ -106,6 +109,21 @@ export function installVirtualTime(): void {
   };
   Math.random = () => (owners.getStore()?.random ?? worldRandom)();
   crypto.randomUUID = () => seededUuid(owners.getStore()?.random ?? worldRandom) as ReturnType<typeof crypto.randomUUID>;
+}
+
+let originals: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout; timeout: typeof AbortSignal.timeout; random: typeof Math.random; randomUUID: typeof crypto.randomUUID } | undefined;
+
+/** Puts real time and randomness back (for tests of this module; the simulation's process keeps them). */
+export function uninstallVirtualTime(): void {
+  if (!clock || !originals) return;
+  globalThis.setTimeout = originals.setTimeout;
+  globalThis.clearTimeout = originals.clearTimeout;
+  clock.uninstall();
+  AbortSignal.timeout = originals.timeout;
+  Math.random = originals.random;
+  crypto.randomUUID = originals.randomUUID;
+  clock = undefined;
+  originals = undefined;
 }
 
 function installed(): Clock {
@@ -146,4 +164,16 @@ export function asWorld<T>(fn: () => T): T {
 /** The process whose code is running now, if any. */
 export function currentProcess(): SimProcess | undefined {
   return owners.getStore();
+}
+
+const invocations = new AsyncLocalStorage<number>();
+
+/** Runs `fn` as invocation `id`: the requests it (or a flight it starts) sends are marked with it. */
+export function asInvocation<T>(id: number, fn: () => T): T {
+  return invocations.run(id, fn);
+}
+
+/** The invocation whose code is running now, if any. */
+export function currentInvocation(): number | undefined {
+  return invocations.getStore();
 }

@@ -9,7 +9,7 @@ import { trueNow } from '../environment/virtual-time';
 import type { InvocationRecord } from '../world/ledger';
 import { seconds } from '../world/trace';
 import { violated, type Invariant } from './invariant';
-import { skewOf } from './observations';
+import { functionExpiry, skewOf } from './observations';
 
 const NAMED_ERRORS = new Set(['ConfigurationError', 'BadRequestError', 'CredentialsError', 'IssuerError', 'RateLimitedError']);
 
@@ -74,7 +74,7 @@ export const servableCallerWaitsLittle: Invariant = {
     const waited = invocation.settledAt! - invocation.startedAt;
     const failed = invocation.outcome.kind !== 'token';
     if (waited <= 3_000 && !failed) return;
-    const aboveMarginMs = held.exp * 1000 - (invocation.startedAt + skewOf(world, invocation.container)) - world.config.marginSeconds * 1000;
+    const aboveMarginMs = functionExpiry(world, held) * 1000 - (invocation.startedAt + skewOf(world, invocation.container)) - world.config.marginSeconds * 1000;
     const known = aboveMarginMs <= EARLY_REFRESH_DEFECT_WINDOW_MS ? 'early-refresh-spends-issuer-budget' : undefined;
     violated(
       this,

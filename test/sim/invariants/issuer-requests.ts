@@ -9,6 +9,7 @@ import { ISSUER_BACKOFF_MS, REJECTION_MEMORY_MS, SCHEDULED_REFRESH_RATIO, UNUSAB
 import { CLOCK_SKEW_TOLERANCE_MS } from '../../../lambda/core/clock-skew';
 import { DEFAULT_RETRY_POLICY } from '../../../lambda/issuer/retry-policy';
 import { LEASE_KEY_PREFIX } from '../../../lambda/table/lease-store';
+import { trueNow } from '../environment/virtual-time';
 import type { IssuerAttempt } from '../models/wll-issuer';
 import type { TableRecord } from '../world/ledger';
 import { seconds } from '../world/trace';
@@ -103,12 +104,16 @@ export const lessonsRecorded: Invariant = {
     const key = event.pk.slice(LEASE_KEY_PREFIX.length);
     const tenure = tenures(world).filter((t) => t.key === key && t.leaseId === event.after!.leaseId?.S).pop();
     if (!tenure) return;
-    const attempts = world.ledger.issuer.filter((a) => a.process === event.caller && keyOfRequest(world, a) === key && a.sentAt >= tenure.acquiredAt && a.sentAt <= event.at);
+    // The holder's own request: other flights of its container (Managed Instances) may ask without the lease meanwhile.
+    const holder = event.attempt?.invocation;
+    const attempts = world.ledger.issuer.filter(
+      (a) => a.process === event.caller && a.invocation === holder && keyOfRequest(world, a) === key && a.sentAt >= tenure.acquiredAt && a.sentAt <= event.at,
+    );
     const expected = expectedLesson(world, attempts);
     const values = (event.input.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
     const recorded = values[':rejectedUntil'] !== undefined ? 'rejection' : values[':notBefore'] !== undefined ? 'backoff' : undefined;
     if (expected && recorded !== expected) {
-      const outcomes = attempts.map((a) => (a.ending === 'answer' ? `HTTP ${a.status}` : `${a.ending} after ${seconds(a.endedAt! - a.sentAt)}`)).join(', ');
+      const outcomes = attempts.map((a) => (a.ending === 'answer' ? `HTTP ${a.status}` : `${a.ending ?? 'no answer'} after ${seconds((a.endedAt ?? trueNow()) - a.sentAt)}`)).join(', ');
       violated(this, `${event.caller} let go of the lease of ${world.clients.key(key)?.label} after WLL answered [${outcomes}] and recorded ${recorded ?? 'nothing'} instead of a ${expected}`);
     }
   },

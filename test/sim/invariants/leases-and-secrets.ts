@@ -21,7 +21,7 @@ function orphanCause(world: World, tenure: Tenure): KnownDefect | undefined {
   if (!tenure.attempt) return undefined;
   const sameCall = world.ledger.callAttempts(tenure.attempt.invocationId);
   const refusedOwn = sameCall.some(
-    (a) => a.attempt > tenure.attempt!.attempt && (a.answer?.body.Item as Record<string, { S?: string }> | undefined)?.leaseId?.S === tenure.leaseId,
+    (a) => a.attempt > tenure.attempt!.attempt && (a.delivered?.body.Item as Record<string, { S?: string }> | undefined)?.leaseId?.S === tenure.leaseId,
   );
   return refusedOwn ? 'sdk-retry-lease-orphan' : undefined;
 }
@@ -66,9 +66,9 @@ export const secretReadAgain: Invariant = {
     const attempts = world.ledger.aws.filter((a) => a.service === 'secretsmanager' && a.process === invocation.container && a.input.SecretId === set.secretId && a.sentAt <= invocation.settledAt!);
     // Secrets Manager in trouble during the call: the last credentials read stay in use (CONTRACT 7).
     if (attempts.some((a) => a.sentAt >= invocation.startedAt && (a.fault !== undefined || a.ending !== 'answer'))) return;
-    const reads = attempts.filter((a) => a.ending === 'answer' && a.answer?.status === 200);
+    const reads = attempts.filter((a) => a.ending === 'answer' && a.delivered?.status === 200);
     const lastRead = reads[reads.length - 1];
-    const versionId = lastRead?.answer?.body.VersionId;
+    const versionId = lastRead?.delivered?.body.VersionId;
     const readVersion = Number((typeof versionId === 'string' ? versionId : 'v0').slice(1));
     if (!lastRead || readVersion === current.version) return;
     const firstRefusal = world.ledger.issuer.find(

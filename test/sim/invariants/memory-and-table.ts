@@ -45,17 +45,17 @@ export const tableMovesForward: Invariant = {
 };
 
 /** Per container and key, the last token seen in its memory (and the expiry the function gave it). */
-const lastSeen = new WeakMap<World, Map<string, { mint: Mint; expiresAt: number }>>();
+const lastSeen = new WeakMap<World, Map<string, { mint: Mint; expiresAt: number; at: number }>>();
 
 export const memoryMovesForward: Invariant = {
   id: 'memory-forward',
   contract: 'docs/protocol.md 1: a container’s memory only moves forward, and a token its callers reported refused is not put back for 24 h',
   afterStep(world) {
-    const seen = lastSeen.get(world) ?? new Map<string, { mint: Mint; expiresAt: number }>();
+    const seen = lastSeen.get(world) ?? new Map<string, { mint: Mint; expiresAt: number; at: number }>();
     lastSeen.set(world, seen);
     for (const container of world.fleet.alive()) {
       const refusedHere = refusedIn(world, container.name);
-      const isRefused = (key: string, mint: Mint, evenRunning = false) => refusedHere.some((r) => r.key === key && r.mint === mint && (evenRunning || !r.running));
+      const isRefused = (key: string, mint: Mint) => refusedHere.some((r) => r.key === key && r.mint === mint && !r.running);
       const protocols = new Set([...container.services.values()].map(protocolOf));
       for (const protocol of protocols) {
         for (const [key, token] of memoryOf(protocol)) {
@@ -66,10 +66,12 @@ export const memoryMovesForward: Invariant = {
           if (isRefused(key, mint)) violated(this, `${container.name}'s memory for ${world.clients.key(key)?.label} went back to ${mint.label}, which its callers reported refused`);
           const id = `${container.name} ${key}`;
           const last = seen.get(id);
-          seen.set(id, { mint, expiresAt: token.expiresAt });
+          seen.set(id, { mint, expiresAt: token.expiresAt, at: trueNow() });
           if (!last || last.mint === mint) continue;
           const lastStillServable = isServable({ ...token, expiresAt: last.expiresAt }, trueNow() + skewOf(world, container.name), world.config.marginSeconds);
-          if (lastStillServable && token.expiresAt < last.expiresAt && !isRefused(key, last.mint, true)) {
+          // Memory is looked at after each step: a refusal since then may have removed a newer token in between.
+          const refusedSince = refusedHere.some((r) => r.key === key && (r.running || r.settledAt! >= last.at));
+          if (lastStillServable && token.expiresAt < last.expiresAt && !refusedSince) {
             violated(this, `${container.name}'s memory went from ${last.mint.label} back to ${mint.label}, which expires sooner`);
           }
         }
@@ -85,8 +87,8 @@ export const memoryMovesForward: Invariant = {
  * what "forward" means: memory may then hold an older token the table still has, until the
  * replacement arrives (docs/protocol.md 1 keeps the refused one out, not every older one).
  */
-function refusedIn(world: World, container: string): { key: string; mint: Mint; running?: boolean }[] {
-  const refused: { key: string; mint: Mint; running?: boolean }[] = [];
+function refusedIn(world: World, container: string): { key: string; mint: Mint; running?: boolean; settledAt?: number }[] {
+  const refused: { key: string; mint: Mint; running?: boolean; settledAt?: number }[] = [];
   for (const invocation of world.ledger.invocations) {
     if (invocation.container !== container || invocation.kind !== 'refused' || !invocation.replaces || !invocation.key) continue;
     // Still running: it may have dropped the token from memory already (it held it when it began).
@@ -101,14 +103,15 @@ function refusedIn(world: World, container: string): { key: string; mint: Mint; 
     const readIt = world.ledger.aws.some(
       (a) =>
         a.process === container &&
+        a.invocation === invocation.id &&
         a.operation === 'GetItem' &&
         a.pk === pk &&
         a.ending === 'answer' &&
         a.sentAt >= invocation.startedAt &&
         a.endedAt! <= invocation.settledAt! &&
-        tokenOfItem(world, pk, a.answer?.body.Item as Item | undefined).mint === invocation.replaces,
+        tokenOfItem(world, pk, a.delivered?.body.Item as Item | undefined).mint === invocation.replaces,
     );
-    if (invocation.replacesWasCurrent || readIt) refused.push({ key: invocation.key, mint: invocation.replaces });
+    if (invocation.replacesWasCurrent || readIt) refused.push({ key: invocation.key, mint: invocation.replaces, settledAt: invocation.settledAt });
   }
   return refused;
 }

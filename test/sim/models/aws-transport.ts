@@ -7,7 +7,7 @@
  */
 import { HttpResponse } from '@smithy/core/transport';
 import type { HttpHandlerOptions, HttpRequest } from '@smithy/types';
-import type { SimProcess } from '../environment/virtual-time';
+import { currentInvocation, type SimProcess } from '../environment/virtual-time';
 import { exchange, networkError } from './network';
 import type { WireFault, WireFaultBook } from './wire-faults';
 
@@ -37,6 +37,8 @@ export interface AwsAttempt {
   readonly input: Record<string, unknown>;
   readonly pk?: string;
   readonly process: string;
+  /** The invocation whose code sent it (the one that started the flight). */
+  readonly invocation?: number;
   /** 1 for the SDK's first attempt, 2 and 3 for its retries. */
   readonly attempt: number;
   /** The SDK's id for the whole call, the same on every attempt of it. */
@@ -46,7 +48,10 @@ export interface AwsAttempt {
   arrivedAt?: number;
   /** The service acted on it (a write was applied, or its condition evaluated). */
   applied?: boolean;
+  /** What the service answered (for an applied write, its outcome even if the caller never got it). */
   answer?: AwsAnswer;
+  /** What reached the caller (with ending 'answer'). */
+  delivered?: AwsAnswer;
   endedAt?: number;
   ending?: 'answer' | 'break' | 'abort' | 'refused' | 'killed';
 }
@@ -91,6 +96,7 @@ export class SimAwsRequestHandler {
       input,
       pk,
       process: this.process.name,
+      invocation: currentInvocation(),
       attempt: attemptHeader ? Number(attemptHeader[1]) : 1,
       invocationId: String(request.headers['amz-sdk-invocation-id'] ?? ''),
       sentAt: this.world.now(),
@@ -125,6 +131,7 @@ export class SimAwsRequestHandler {
         if (fault === 'reset') return { kind: 'break', error: () => networkError('ECONNRESET') };
         if (fault === 'throttle' || fault === 'server-error') {
           record.answer = fault === 'throttle' ? this.model.throttled() : this.model.serverError();
+          record.delivered = record.answer;
           return { kind: 'answer', value: record.answer };
         }
         this.world.arriving(record);
@@ -133,8 +140,8 @@ export class SimAwsRequestHandler {
         record.answer = answer;
         if (fault === 'hang-applied') return { kind: 'silence' };
         if (fault === 'applied-then-reset') return { kind: 'break', error: () => networkError('ECONNRESET') };
-        if (fault === 'applied-then-500') return { kind: 'answer', value: this.model.serverError() };
-        return { kind: 'answer', value: answer, extraMs: fault === 'slow' ? this.world.slowMs() : 0 };
+        record.delivered = fault === 'applied-then-500' ? this.model.serverError() : answer;
+        return { kind: 'answer', value: record.delivered, extraMs: fault === 'slow' ? this.world.slowMs() : 0 };
       },
       onDelivered: (outcome) => end(outcome),
       onAbandoned: () => end('abort'),

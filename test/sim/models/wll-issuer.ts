@@ -6,7 +6,7 @@
  * than `expires_in`, and a token minted whose answer never arrives. Every attempt and every
  * token minted is recorded: the invariants count requests and follow each token.
  */
-import type { SimProcess } from '../environment/virtual-time';
+import { currentInvocation, type SimProcess } from '../environment/virtual-time';
 import { exchange, networkError } from './network';
 
 export type IssuerBehaviour =
@@ -41,6 +41,8 @@ export interface Mint {
 export interface IssuerAttempt {
   seq: number;
   readonly process: string;
+  /** The invocation whose code sent it (the one that started the flight). */
+  readonly invocation?: number;
   readonly tokenUrl: string;
   readonly clientId: string;
   readonly audience: string;
@@ -120,6 +122,7 @@ export class WllIssuerModel {
     const attempt: IssuerAttempt = {
       seq: 0,
       process: process.name,
+      invocation: currentInvocation(),
       tokenUrl,
       clientId: body.client_id ?? '',
       audience: body.audience ?? '',

@@ -9,11 +9,11 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { SeedsOptions } from '../seeds';
+import { MUTANT_VARIABLE } from './mutant-variable';
 
 const ROOT = resolve(__dirname, '../../..');
 const HERE = join(ROOT, 'test/sim/mutations');
-/** Marks a process running inside a mutant, so it does not mutate again. */
-export const MUTANT_VARIABLE = 'WLL_SIM_MUTANT';
+export { MUTANT_VARIABLE };
 
 export interface Mutation {
   readonly name: string;
@@ -75,16 +75,21 @@ export async function runMutations(options: SeedsOptions): Promise<number> {
   const queue = [...all];
   const worker = async () => {
     for (let mutation = queue.shift(); mutation; mutation = queue.shift()) {
-      const args = ['--from', String(options.first), '--seeds', String(options.count), '--steps', String(options.maxSteps), '--stop-at-first', '--no-regressions', '--quiet', '--workers', '1'];
+      const args = ['--from', String(options.first), '--seeds', String(options.count), '--steps', String(options.maxSteps), '--stop-at-first', '--quiet', '--workers', '1'];
       if (options.shrinkSeconds !== undefined) args.push('--shrink-seconds', String(options.shrinkSeconds));
+      if (options.noShrink) args.push('--no-shrink');
       const { code, output } = await runInMutant(mutation.name, args, false);
-      const failed = /^seed (\d+): FAILED (.*) \(shrunk to (\d+) steps, ([\d.]+) s\)$/m.exec(output);
-      const caught = code === 1 && failed !== null;
-      const line = caught
-        ? `caught by seed ${failed[1]}: ${failed[2]}; shrunk to ${failed[3]} steps`
-        : code === 0
-          ? `NOT CAUGHT in ${options.count} seeds`
-          : `the simulation failed: ${output.split('\n').filter(Boolean).slice(-5).join(' | ')}`;
+      const failed = /^seed (\d+): FAILED (.*) \((shrunk to \d+ steps|\d+ steps, not shrunk), ([\d.]+) s\)$/m.exec(output);
+      const kept = [...output.matchAll(/^regression (\S+): (caught|NOT caught)/gm)];
+      const keptMissed = kept.filter((k) => k[2] !== 'caught').map((k) => k[1]);
+      const caught = code === 1 && failed !== null && keptMissed.length === 0;
+      const cases = kept.length > 0 ? `; its regression case${kept.length === 1 ? '' : 's'} ${kept.map((k) => `${k[1]} ${k[2]}`).join(', ')}` : '';
+      const line =
+        failed !== null
+          ? `caught by seed ${failed[1]}: ${failed[2]}; ${failed[3]}${cases}`
+          : code === 0
+            ? `NOT CAUGHT in ${options.count} seeds${cases}`
+            : `the simulation failed: ${output.split('\n').filter(Boolean).slice(-5).join(' | ')}`;
       results.push({ mutation, line, caught });
       console.log(`${mutation.name}: ${line}`);
     }

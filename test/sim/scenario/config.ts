@@ -90,7 +90,11 @@ export const simConfigArbitrary: fc.Arbitrary<SimConfig> = fc
     seed: fc.integer({ min: 0, max: 0x7fffffff }),
     slots: fc.integer({ min: 1, max: 4 }),
     concurrency: fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 2, arbitrary: fc.integer({ min: 2, max: 4 }) }),
-    skewsMs: fc.array(skew, { minLength: 4, maxLength: 4 }),
+    // Clocks anywhere within the tolerance, or as far apart as it allows (alternately ahead and behind).
+    skewsMs: fc.oneof(
+      { weight: 2, arbitrary: fc.array(skew, { minLength: 4, maxLength: 4 }) },
+      { weight: 1, arbitrary: fc.constant([-CLOCK_SKEW_TOLERANCE_MS / 2, CLOCK_SKEW_TOLERANCE_MS / 2, -CLOCK_SKEW_TOLERANCE_MS / 2, CLOCK_SKEW_TOLERANCE_MS / 2]) },
+    ),
     // Short lives cross many refresh windows in a run; WLL's 24 h still comes up.
     lifetime: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...LIFETIMES.slice(0, 3)) }, { weight: 2, arbitrary: fc.constantFrom(...LIFETIMES.slice(3)) }),
     refreshAheadRatio: fc.constantFrom(0.25, 0.25, 0.5, 0),

@@ -9,7 +9,7 @@ import { tokenSha256 } from '../../../lambda/core/token-fingerprint';
 import { tokenCacheKey } from '../../../lambda/protocol/cache-key';
 import type { SimContainer } from '../lambda/container';
 import { credentialsInHand, memoryOf, protocolOf } from '../lambda/introspection';
-import { asWorld, trueNow } from '../environment/virtual-time';
+import { asInvocation, asWorld, trueNow } from '../environment/virtual-time';
 import type { Mint } from '../models/wll-issuer';
 import { died } from './effects';
 import type { InvocationKind, InvocationOutcome, InvocationRecord } from './ledger';
@@ -119,7 +119,7 @@ function begin(world: World, container: SimContainer, request: InvocationRequest
       return { kind: 'error', error, ...nameAndMessage(error) };
     }
   };
-  void container.invoke(work).then(settle);
+  void container.invoke(() => asInvocation(record.id, work)).then(settle);
 }
 
 /** The token key the call will use and the servable token the container holds for it, by the credentials in hand. */
