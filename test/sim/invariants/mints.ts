@@ -90,9 +90,10 @@ export const countedOnce: Invariant = {
     if (counted.length < 2) return;
     // The count is idempotent for one request (a condition on the last counted mint's id); docs/protocol.md
     // accepts a double count only when another mint of the client was counted between the two attempts.
-    const between = world.ledger.aws.some(
-      (a) => a.invocationId !== attempt.invocationId && a.pk === attempt.pk && a.applied && a.answer?.status === 200 && a.arrivedAt! > counted[0]!.arrivedAt! && a.arrivedAt! < counted[1]!.arrivedAt!,
-    );
+    const events = world.ledger.table.filter((e) => e.pk === attempt.pk && !e.conditionFailed && e.operation === 'UpdateItem');
+    const first = events.findIndex((e) => e.attempt === counted[0]);
+    const second = events.findIndex((e) => e.attempt === counted[1]);
+    const between = events.slice(first + 1, second).some((e) => e.attempt?.invocationId !== attempt.invocationId);
     if (!between) violated(this, `${attempt.process} counted one mint ${counted.length} times: the SDK retried an increment DynamoDB had applied`, 'sdk-retry-double-count');
   },
 };
