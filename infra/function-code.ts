@@ -36,6 +36,15 @@ export const FUNCTION_BUNDLE_OPTIONS = Object.freeze({
   logLevel: 'warning',
 } as const);
 
+/**
+ * Module substitutions of the bundle: the SDK clients import their default credential chain
+ * from `@aws-sdk/credential-provider-node`, which the function replaces with its execution
+ * role's credentials (lambda/credentials/execution-role.ts).
+ */
+export function functionBundleAliases(entry: string): Record<string, string> {
+  return { '@aws-sdk/credential-provider-node': path.join(path.dirname(entry), 'credentials', 'execution-role.ts') };
+}
+
 /** The files of a function bundle: `index.js` (handler `index.handler`) and its source map. */
 export interface FunctionBundle {
   readonly file: string;
@@ -84,7 +93,7 @@ export function bundleFunction(outdir: string, options: BundleFunctionOptions = 
   }
   const esbuild = loadEsbuild(packageRoot(path.dirname(entry)));
   const file = path.join(outdir, 'index.js');
-  const result = esbuild.buildSync({ ...FUNCTION_BUNDLE_OPTIONS, entryPoints: [entry], outfile: file, write: false });
+  const result = esbuild.buildSync({ ...FUNCTION_BUNDLE_OPTIONS, alias: functionBundleAliases(entry), entryPoints: [entry], outfile: file, write: false });
   mkdirSync(outdir, { recursive: true });
   for (const output of result.outputFiles ?? []) {
     const temporary = `${output.path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
