@@ -61,7 +61,8 @@ export const FUNCTION_BUNDLE_BUDGET_BYTES = 330_000;
  * role's credentials (lambda/credentials/execution-role.ts).
  */
 export function functionBundleAliases(entry: string): Record<string, string> {
-  return { '@aws-sdk/credential-provider-node': path.join(path.dirname(entry), 'credentials', 'execution-role.ts') };
+  // Absolute: esbuild resolves a bare relative path in an alias as a package name.
+  return { '@aws-sdk/credential-provider-node': path.resolve(path.dirname(entry), 'credentials', 'execution-role.ts') };
 }
 
 /** The files of a function bundle: `index.js` (handler `index.handler`) and its source map. */
