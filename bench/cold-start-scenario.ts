@@ -12,6 +12,7 @@ import { coldStart, interleaved, startColdStartStand, type ColdStartSample } fro
 import { deployedCandidates, EMPTY, FUNCTION, variantCandidates, type BuiltCandidate } from './cold-start-candidates';
 import { initInstructions, valgrindAvailable } from './cold-start-instructions';
 import { excessLine, formatColdStartTable, pairedExcess, summarize } from './cold-start-report';
+import { roundOrders } from './round-order';
 import { percentile } from './report';
 import { FUNCTION_BUNDLE_BUDGET_BYTES } from '../infra/function-code';
 
@@ -91,9 +92,10 @@ export async function coldStartScenario(options: ColdStartOptions): Promise<void
 
 async function countInstructions(candidates: readonly BuiltCandidate[], environment: Readonly<Record<string, string>>, rounds: number): Promise<Map<string, number[]>> {
   const counts = new Map(candidates.map((c) => [c.name, [] as number[]]));
+  const order = roundOrders(candidates.length);
   for (let round = 0; round < rounds; round += 1) {
-    for (let turn = 0; turn < candidates.length; turn += 1) {
-      const candidate = candidates[(round + turn) % candidates.length]!;
+    for (const index of order()) {
+      const candidate = candidates[index]!;
       process.stderr.write(`  instructions: round ${round + 1} of ${rounds}, ${candidate.name}\n`);
       counts.get(candidate.name)!.push(await initInstructions(candidate, environment));
     }

@@ -14,6 +14,7 @@ import type { FunctionAsset } from '../test/support/runtime/function-asset';
 import { LambdaContainer } from '../test/support/runtime/lambda-container';
 import { SecretsManagerStandIn } from '../test/support/secrets-manager-stand-in';
 import { WllStandIn } from '../test/support/wll-stand-in';
+import { roundOrders } from './round-order';
 
 /** Something to cold-start: an asset, and the source its first answer must come from (none: any answer). */
 export interface Candidate {
@@ -97,8 +98,9 @@ export async function coldStart(candidate: Candidate, environment: Readonly<Reco
 }
 
 /**
- * Runs `repetitions` rounds in which every candidate cold-starts once, in an order that rotates
- * from round to round (no candidate always runs first, right after the machine was idle).
+ * Runs `repetitions` rounds in which every candidate cold-starts once, in an order shuffled anew
+ * each round (from a fixed seed, so that a run can be repeated): no candidate always runs first
+ * after the machine was idle, nor always right after the same neighbour.
  */
 export async function interleaved(
   candidates: readonly Candidate[],
@@ -107,9 +109,10 @@ export async function interleaved(
   onRound: (round: number) => void = () => undefined,
 ): Promise<Map<string, ColdStartSample[]>> {
   const samples = new Map(candidates.map((candidate) => [candidate.name, [] as ColdStartSample[]]));
+  const order = roundOrders(candidates.length);
   for (let round = 0; round < repetitions; round += 1) {
-    for (let turn = 0; turn < candidates.length; turn += 1) {
-      const candidate = candidates[(round + turn) % candidates.length]!;
+    for (const index of order()) {
+      const candidate = candidates[index]!;
       samples.get(candidate.name)!.push(await coldStart(candidate, environment));
     }
     onRound(round + 1);

@@ -1,6 +1,7 @@
 import { composition, packageOf, type Metafile } from '../../../bench/bundle-composition';
 import type { ColdStartSample } from '../../../bench/cold-start';
 import { excessLine, formatColdStartTable, pairedExcess, summarize } from '../../../bench/cold-start-report';
+import { roundOrders } from '../../../bench/round-order';
 
 function sample(initMs: number, firstMs = 2): ColdStartSample {
   return { initMs, firstMs, initCpuMs: initMs / 2, firstCpuMs: firstMs / 2, initWaitMs: 0 };
@@ -46,6 +47,37 @@ describe('cold-start arithmetic', () => {
     expect(table).toContain('| empty | - | 50 / 52 ms | - |');
     expect(table).toContain('| function | 306 kB | 110 / 112 ms | +60 ms | 30 / 30 ms | +28 ms |');
     expect(excessLine(summaries[1]!, 'empty')).toBe('function: init +60 ms over empty (CPU +30 ms), first invocation 30 ms (+28 ms over empty); medians of empty-paired rounds');
+  });
+});
+
+describe('round order', () => {
+  it('runs every candidate once per round, in an order that changes, the same for the same seed', () => {
+    const rounds = (seed: number) => {
+      const next = roundOrders(5, seed);
+      return Array.from({ length: 40 }, next);
+    };
+
+    const orders = rounds(27);
+
+    for (const order of orders) expect([...order].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(new Set(orders.map((order) => order.join())).size).toBeGreaterThan(20);
+    expect(rounds(27)).toEqual(orders);
+    expect(rounds(28)).not.toEqual(orders);
+  });
+
+  it('gives no candidate a fixed place or a fixed neighbour', () => {
+    const next = roundOrders(5);
+    const firsts = new Set<number>();
+    const before1 = new Set<number>();
+    for (let round = 0; round < 40; round += 1) {
+      const order = next();
+      firsts.add(order[0]!);
+      const at = order.indexOf(1);
+      if (at > 0) before1.add(order[at - 1]!);
+    }
+
+    expect(firsts.size).toBe(5);
+    expect(before1.size).toBe(4);
   });
 });
 
