@@ -1,12 +1,16 @@
-import { parseArgs } from 'node:util';
-import { checkedCredentialSet } from './credential-set';
+/**
+ * The `wll-token` CLI: gets (or replaces) a token through either client, prints it for scripts,
+ * and turns each kind of failure into one line on stderr and its own exit code.
+ */
+import { parseCliArgs, UsageError, type CliOptions } from './cli-args';
 import { oneLine } from './error-mapping';
 import { TokenClientError, type TokenErrorKind } from './errors';
-import { checkedSha256 } from './fingerprint';
 import { createHttpTokenClient } from './http-client';
 import { createTokenClient } from './lambda-client';
 import type { RefreshOptions, TokenClient } from './token-client';
 import type { TokenResult } from './token-result';
+
+export { parseCliArgs, UsageError, type CliOptions } from './cli-args';
 
 /** The exit code of each outcome; documented in `--help` and docs/clients.md. */
 export const EXIT_CODES = {
@@ -72,92 +76,6 @@ Exit codes (on failure stdout stays empty and stderr gets one line):
   8  the service could not be reached or refused access: AWS credentials or permission,
      function name or URL, region, a credential set that is not deployed, throttling, network
 `;
-
-export interface CliOptions {
-  readonly source: { readonly functionName: string } | { readonly url: string };
-  /** `--set`: the credential set; undefined for the default set. */
-  readonly credentialSet?: string;
-  readonly audience?: string;
-  readonly region?: string;
-  /** Ask for a replacement of a refused token: its fingerprint, `stdin` (the token is piped in), or nothing named. */
-  readonly refresh?: { readonly replacingSha256?: string } | { readonly replacingFromStdin: true };
-  readonly output: 'token' | 'json' | 'header';
-}
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** Parses the command line; `help` when asked for. Throws a UsageError saying what is wrong. */
-export function parseCliArgs(argv: readonly string[]): CliOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        function: { type: 'string' },
-        url: { type: 'string' },
-        set: { type: 'string' },
-        audience: { type: 'string' },
-        region: { type: 'string' },
-        refresh: { type: 'boolean' },
-        replacing: { type: 'string' },
-        json: { type: 'boolean' },
-        header: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    // parseArgs's messages name the option; they are ours to show.
-    throw new UsageError(oneLine((error as Error).message, 200));
-  }
-  if (values.help) return 'help';
-  const given = (name: string, value: string | undefined) => {
-    if (value !== undefined && value.trim() === '') throw new UsageError(`--${name} is empty.`);
-    return value;
-  };
-  const functionName = given('function', values.function);
-  const url = given('url', values.url);
-  if ((functionName === undefined) === (url === undefined)) {
-    throw new UsageError('give either --function <name> or --url <api url>.');
-  }
-  if (values.json && values.header) throw new UsageError('give --json or --header, not both.');
-  const credentialSet = setOption(given('set', values.set));
-  const replacing = given('replacing', values.replacing);
-  if (replacing !== undefined && !values.refresh) throw new UsageError('--replacing goes with --refresh.');
-  return {
-    source: functionName !== undefined ? { functionName } : { url: url as string },
-    ...(credentialSet === undefined ? {} : { credentialSet }),
-    audience: given('audience', values.audience),
-    region: given('region', values.region),
-    ...(values.refresh ? { refresh: refreshOption(replacing) } : {}),
-    output: values.json ? 'json' : values.header ? 'header' : 'token',
-  };
-}
-
-function setOption(value: string | undefined): string | undefined {
-  try {
-    return checkedCredentialSet(value, '--set');
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-function refreshOption(replacing: string | undefined): NonNullable<CliOptions['refresh']> {
-  if (replacing === undefined) return {};
-  if (replacing === '-') return { replacingFromStdin: true };
-  try {
-    return { replacingSha256: checkedSha256(replacing) };
-  } catch {
-    // Never echo the value: it may be the token itself.
-    throw new UsageError(
-      '--replacing takes the refused token\'s SHA-256 (64 hex characters) or - to read the token from stdin; ' +
-        'a token on the command line would be visible to other users of this machine.',
-    );
-  }
-}
 
 const LABELS: Record<TokenErrorKind, string> = {
   configuration: "the service's configuration is invalid",
@@ -258,8 +176,23 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return text;
 }
 
+/**
+ * A reader that stops early (`wll-token ... | head -c0`) closes the pipe, and the write fails
+ * with EPIPE: the reader chose not to read, so there is nothing to report. Any other write
+ * failure is one line on stderr, as every failure is.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream, name: string): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') return;
+    process.exitCode = EXIT_CODES.unexpected;
+    if (stream !== process.stderr) process.stderr.write(`wll-token: cannot write to ${name} (${error.code ?? error.name}).\n`);
+  });
+}
+
 /** The entry point of bin/wll-token.js. */
 export function main(argv: readonly string[] = process.argv.slice(2)): void {
+  quietOnClosedPipe(process.stdout, 'stdout');
+  quietOnClosedPipe(process.stderr, 'stderr');
   const io: CliIo = {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),

@@ -9,6 +9,10 @@ import {
   type TokenClientError,
   type TokenErrorDetails,
 } from './errors';
+import { quotesAnAnswer, safeCause } from './error-causes';
+import { oneLine } from './one-line';
+
+export { oneLine } from './one-line';
 
 /**
  * Turns what the service, Lambda, API Gateway or the network said into the clients'
@@ -81,10 +85,13 @@ export function errorFromFunctionPayload(payload: string, functionName: string, 
   );
 }
 
+/** What a caller of a deployment without a default set changes: the same words through either client. */
+const NO_SET_ADVICE = "pass credentialSet, or --set for wll-token, with the set's name";
+
 /** What a caller refused for its choice of alias can change on its side. */
 function aliasAdvice(functionName: string, credentialSet: string | undefined): string {
   return credentialSet === undefined
-    ? `(This client invoked ${functionName} without a credential set: pass credentialSet, or --set for wll-token, with the set's name.)`
+    ? `(This client invoked ${functionName} without a credential set: ${NO_SET_ADVICE}.)`
     : `(This client invoked the alias ${credentialSet} of ${functionName}: the function has no credential set '${credentialSet}'; check the name and the construct's credentialSets.)`;
 }
 
@@ -99,7 +106,7 @@ export function errorFromMissingAlias(error: unknown, functionName: string, cred
   const said = typeof e.message === 'string' && e.message !== '' ? ` (${oneLine(e.message, 300)})` : '';
   return new ServiceAccessError(
     `No alias ${credentialSet} on function ${functionName}${said}: is the set deployed? Check the set's name (the stack outputs name each set's alias ARN), the function name and the region.`,
-    { status: e.$metadata?.httpStatusCode, cause: error },
+    { status: e.$metadata?.httpStatusCode, cause: safeCause(error) },
   );
 }
 
@@ -152,8 +159,12 @@ export function errorFromHttpAnswer(status: number, headers: Headers, body: stri
       details,
     );
   }
+  if (code === 'not_found' && credentialSet === undefined && message !== undefined && /no default credential set/i.test(message)) {
+    // The function itself answered: the URL is right, but there is no default set to serve. The same
+    // refusal as an unqualified invocation's, so both entry points say (and exit) the same.
+    return new BadRequestError(`${message} (${NO_SET_ADVICE}.)`, details);
+  }
   if (code === 'not_found' && credentialSet === undefined) {
-    // The function itself answered: the URL is right, but there is no default set to serve.
     return new ServiceAccessError(
       `Nothing serves tokens at ${url} (${said}): use the stack output TokenApiUrl; a deployment with credential sets but no default set serves only /sets/<name>/token, so pass credentialSet (--set for wll-token).`,
       details,
@@ -220,10 +231,16 @@ export function networkErrorCode(error: unknown, depth = 0): string | undefined 
 export function errorFromCallFailure(error: unknown, target: string, refusalAdvice: string): ServiceAccessError {
   const e = (typeof error === 'object' && error !== null ? error : {}) as AwsLikeError;
   const name = typeof e.name === 'string' ? e.name : 'Error';
-  const message = typeof e.message === 'string' ? oneLine(e.message, 300) : '';
+  const message = typeof e.message === 'string' && !quotesAnAnswer(e) ? oneLine(e.message, 300) : '';
   const code = networkErrorCode(error);
   const status = e.$metadata?.httpStatusCode;
-  const details = { status, cause: error };
+  const details = { status, cause: safeCause(error) };
+  if (quotesAnAnswer(e)) {
+    return new ServiceAccessError(
+      `Could not read the answer of ${target} (${name}${status === undefined ? '' : `, HTTP ${status}`}): try again; if it goes on, check that the endpoint is AWS's (or the token vendor's).`,
+      { ...details, retryable: true },
+    );
+  }
   if (name === 'CredentialsProviderError') {
     return new ServiceAccessError(
       `No AWS credentials found to call ${target}: configure them as the AWS CLI does (environment, profile, SSO or an instance role).`,
@@ -262,10 +279,4 @@ export function errorFromCallFailure(error: unknown, target: string, refusalAdvi
 
 function capitalized(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** One line, at most `max` characters: messages end up in single-line logs and CLI output. */
-export function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }

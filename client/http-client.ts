@@ -1,12 +1,14 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { checkedCredentialSet } from './credential-set';
+import { untilAborted } from './abortable';
+import { checkedCredentialSet, DEFAULT_CREDENTIAL_SET } from './credential-set';
 import { errorFromCallFailure, errorFromHttpAnswer } from './error-mapping';
-import { UnexpectedError } from './errors';
+import { ServiceAccessError, UnexpectedError } from './errors';
 import { isLoopback } from './loopback';
+import { shown } from './quoting';
 import { regionFromAwsConfig, sigV4Signer, type AwsCredentials, type Sign } from './sigv4-signer';
 import { TokenCache, type TokenRequest } from './token-cache';
 import type { TokenClient } from './token-client';
-import { checkAnsweredSet, parseTokenResult, type TokenResult } from './token-result';
+import { checkAnswered, parseTokenResult, type TokenResult } from './token-result';
 
 export type { AwsCredentials } from './sigv4-signer';
 
@@ -22,8 +24,9 @@ export interface HttpTokenClientOptions {
    * The credential set to get tokens of (CONTRACT section 8), such as `eu-prod`: the client calls
    * `GET {url}sets/eu-prod/token` and `POST {url}sets/eu-prod/token/refresh`, the paths IAM grants
    * per set (the construct's `grantApiAccess(grantee, { credentialSet })`). A name is a lowercase
-   * letter, then up to 39 lowercase letters, digits or hyphens; `default` is not one (leave it out).
-   * @default the `default` set: `/token` and `/token/refresh`, exactly as without credential sets
+   * letter, then up to 39 lowercase letters, digits or hyphens; `default` names the default set.
+   * An answer for another set, or a token for another audience than `audience`, is refused.
+   * @default the `default` set: `/token` and `/token/refresh` (or the set of a set's own URL)
    */
   readonly credentialSet?: string;
   /**
@@ -37,11 +40,15 @@ export interface HttpTokenClientOptions {
    * server (`npm start`, which has no IAM) are not signed, and no credentials are looked for
    */
   readonly credentials?: AwsCredentials | (() => Promise<AwsCredentials>);
-  /** Each request is abandoned after this long. @default 30000 (API Gateway itself gives up at 29 s) */
+  /**
+   * Each call (finding AWS credentials, signing, the request) is abandoned after this long: a
+   * whole number of ms from 1 to 2147483647, checked when the client is made.
+   * @default 30000 (API Gateway itself gives up at 29 s)
+   */
   readonly timeoutMs?: number;
   /** Renew the token when it has less than this left. @default 60 */
   readonly refreshBeforeExpirySeconds?: number;
-  /** The clock, in epoch milliseconds. @default Date.now */
+  /** A monotonic clock in ms, for the token's remaining life (only differences count). @default performance.now */
   readonly now?: () => number;
   /** The fetch implementation. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
@@ -49,6 +56,8 @@ export interface HttpTokenClientOptions {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const CALL_ADVICE = 'check the AWS credentials and that this principal may call the API (execute-api:Invoke)';
+const SET_FIX = 'the deployment serves this path without a credential set of that name: check its credentialSets';
+const DEFAULT_SET_FIX = "/token serves the default set: check that the URL is the stack output TokenApiUrl, or pass the set's name as credentialSet";
 
 /**
  * A token client for scripts and services outside the function's account or VPC:
@@ -63,13 +72,17 @@ export function createHttpTokenClient(options: HttpTokenClientOptions): TokenCli
   if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
     throw new TypeError('audience must be a non-empty string, such as "wlloyalty.net"; leave it out for the default.');
   }
-  const credentialSet = checkedCredentialSet(options.credentialSet);
-  const base = apiBaseUrl(options.url, credentialSet);
+  const named = checkedCredentialSet(options.credentialSet);
+  // The default set is served at /token; `default` names no path of its own.
+  const pathSet = named === DEFAULT_CREDENTIAL_SET ? undefined : named;
+  const base = apiBaseUrl(options.url, named);
+  // A set's own URL without credentialSet (`.../sets/eu-prod/token`) is that set's.
+  const credentialSet = named ?? /\/sets\/([a-z][a-z0-9-]{0,39})\/$/.exec(base.pathname)?.[1] ?? DEFAULT_CREDENTIAL_SET;
   // The set's name is checked to need no escaping, but is escaped anyway: the path is what gets signed.
-  const prefix = credentialSet === undefined ? '' : `sets/${escapeUri(credentialSet)}/`;
+  const prefix = pathSet === undefined ? '' : `sets/${escapeUri(pathSet)}/`;
   const sign = signerFor(base, options);
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = checkedTimeout(options.timeoutMs);
 
   const call = async ({ forceRefresh, replacesTokenSha256 }: TokenRequest): Promise<TokenResult> => {
     const url = new URL(`${prefix}${forceRefresh ? 'token/refresh' : 'token'}`, base);
@@ -84,27 +97,35 @@ export function createHttpTokenClient(options: HttpTokenClientOptions): TokenCli
     let status: number;
     let headers: Headers;
     let body: string;
+    // One bound for the whole call: finding credentials (instance metadata, SSO, a credential
+    // process) can hang as well as the request can.
+    const signal = AbortSignal.timeout(timeoutMs);
+    let sent: Record<string, string> = {};
     try {
-      const sent = sign ? await sign({ method, url, query }) : {};
-      const response = await fetchImpl(url, { method, headers: sent, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+      if (sign) sent = await untilAborted(sign({ method, url, query }), signal);
+    } catch (error) {
+      if (!signal.aborted) throw errorFromCallFailure(error, `the token API at ${where}`, CALL_ADVICE);
+      throw new ServiceAccessError(
+        `Finding AWS credentials to call the token API at ${where} took more than ${timeoutMs} ms (timeoutMs): check the credential chain (profile, SSO, credential process, instance metadata), or pass credentials.`,
+        { retryable: true },
+      );
+    }
+    try {
+      const response = await fetchImpl(url, { method, headers: sent, redirect: 'manual', signal });
       ({ status, headers } = response);
       body = await response.text();
     } catch (error) {
       throw errorFromCallFailure(error, `the token API at ${where}`, CALL_ADVICE);
     }
-    if (status !== 200) throw errorFromHttpAnswer(status, headers, body, where, credentialSet);
+    if (status !== 200) throw errorFromHttpAnswer(status, headers, body, where, pathSet);
     let result: unknown;
     try {
       result = JSON.parse(body);
     } catch {
       throw new UnexpectedError(`The token API at ${where} answered with something that is not JSON: check the URL.`);
     }
-    return checkAnsweredSet(
-      parseTokenResult(result, `The token API at ${where}`),
-      credentialSet,
-      `The token API at ${where}`,
-      'the deployment serves this path without a credential set of that name: check its credentialSets',
-    );
+    const from = `The token API at ${where}`;
+    return checkAnswered(parseTokenResult(result, from), { credentialSet, audience }, from, pathSet === undefined ? DEFAULT_SET_FIX : SET_FIX);
   };
 
   const cache = new TokenCache(call, options);
@@ -114,6 +135,18 @@ export function createHttpTokenClient(options: HttpTokenClientOptions): TokenCli
     refreshToken: (refresh) => cache.refresh(refresh),
     clear: () => cache.clear(),
   };
+}
+
+/** The longest delay a Node.js timer holds; a longer one fires after 1 ms. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+function checkedTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_TIMEOUT_MS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMEOUT_MS) {
+    const given = typeof value === 'number' ? String(value) : `a ${typeof value}`;
+    throw new RangeError(`timeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}; got ${given}. Leave it out for ${DEFAULT_TIMEOUT_MS}.`);
+  }
+  return value;
 }
 
 /**
@@ -141,7 +174,7 @@ export function apiBaseUrl(input: string, credentialSet?: string): URL {
   try {
     url = new URL(input);
   } catch {
-    throw new TypeError(`'${clip(input)}' is not a URL: pass the stack output TokenApiUrl, such as https://abc123.execute-api.eu-west-1.amazonaws.com/prod/.`);
+    throw new TypeError(`${shown(input)} is not a URL: pass the stack output TokenApiUrl, such as https://abc123.execute-api.eu-west-1.amazonaws.com/prod/.`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
     throw new TypeError(`The API URL must use https (plain http only for a loopback host such as 127.0.0.1); got ${url.protocol}//${url.host}.`);
@@ -155,7 +188,7 @@ export function apiBaseUrl(input: string, credentialSet?: string): URL {
     // A set's own URL given with credentialSet: the set must be the same, and is added back once.
     if (decodeURIComponent(named[1] as string) !== credentialSet) {
       throw new TypeError(
-        `The API URL is the path of credential set '${clip(decodeURIComponent(named[1] as string))}', but credentialSet is '${credentialSet}': pass the stack output TokenApiUrl with credentialSet.`,
+        `The API URL is the path of credential set ${shown(decodeURIComponent(named[1] as string))}, but credentialSet is '${credentialSet}': pass the stack output TokenApiUrl with credentialSet.`,
       );
     }
     path = path.slice(0, named.index);
@@ -173,8 +206,4 @@ export function regionOfApiHost(hostname: string): string | undefined {
 /** RFC 3986 encoding, as SigV4's canonical query uses it, so what is sent is what was signed. */
 function escapeUri(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function clip(value: string): string {
-  return value.length > 60 ? `${value.slice(0, 60)}...` : value;
 }

@@ -1,10 +1,10 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { checkedCredentialSet } from './credential-set';
+import { checkedCredentialSet, DEFAULT_CREDENTIAL_SET } from './credential-set';
 import { errorFromCallFailure, errorFromFunctionPayload, errorFromMissingAlias } from './error-mapping';
 import { UnexpectedError } from './errors';
 import { TokenCache, type TokenRequest } from './token-cache';
 import type { TokenClient } from './token-client';
-import { checkAnsweredSet, parseTokenResult, type TokenResult } from './token-result';
+import { checkAnswered, parseTokenResult, type TokenResult } from './token-result';
 
 export interface LambdaTokenClientOptions {
   /** The vending function's name or ARN (the stack output `TokenFunctionName` or `TokenFunctionArn`). */
@@ -15,7 +15,9 @@ export interface LambdaTokenClientOptions {
    * The credential set to get tokens of (CONTRACT section 8), such as `eu-prod`: the client
    * invokes the function's alias of that name (`Qualifier`), which is what IAM grants per set
    * (the construct's `grantInvoke(grantee, { credentialSet })`). A name is a lowercase letter,
-   * then up to 39 lowercase letters, digits or hyphens; `default` is not one (leave the option out).
+   * then up to 39 lowercase letters, digits or hyphens; `default` names the default set (the
+   * unqualified function). An answer for another set, or a token for another audience than
+   * `audience`, is refused.
    * @default the `default` set: the unqualified function, exactly as without credential sets
    */
   readonly credentialSet?: string;
@@ -28,7 +30,7 @@ export interface LambdaTokenClientOptions {
   readonly region?: string;
   /** Renew the token when it has less than this left. @default 60 */
   readonly refreshBeforeExpirySeconds?: number;
-  /** The clock, in epoch milliseconds. @default Date.now */
+  /** A monotonic clock in ms, for the token's remaining life (only differences count). @default performance.now */
   readonly now?: () => number;
 }
 
@@ -64,11 +66,25 @@ export function createTokenClient(options: LambdaTokenClientOptions): TokenClien
   if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
     throw new TypeError('audience must be a non-empty string, such as "wlloyalty.net"; leave it out for the default.');
   }
-  const credentialSet = checkedCredentialSet(options.credentialSet);
-  const qualifier = credentialSet === undefined ? undefined : qualifierFor(functionName, credentialSet);
+  const named = checkedCredentialSet(options.credentialSet);
+  const inName = qualifierInName(functionName);
+  if (named !== undefined && inName !== undefined && inName !== named) {
+    throw new TypeError(
+      `functionName ${functionName} names the qualifier '${inName}', but credentialSet is '${named}': give the unqualified function name (or the set's alias ARN) with credentialSet.`,
+    );
+  }
+  // The default set is the unqualified function: there is no alias named `default`.
+  const qualifier = named === DEFAULT_CREDENTIAL_SET ? undefined : named;
+  // What the answer must be of; unknown only for a qualified functionName without credentialSet (a version, or an alias that may not be a set).
+  const credentialSet = named ?? (inName === undefined ? DEFAULT_CREDENTIAL_SET : undefined);
   const client = options.client ?? new LambdaClient({ region: options.region ?? regionOfArn(functionName) });
-  const target = credentialSet === undefined ? `function ${functionName}` : `alias ${credentialSet} of function ${functionName}`;
-  const advice = credentialSet === undefined ? INVOKE_ADVICE : setInvokeAdvice(credentialSet);
+  const target = qualifier === undefined ? `function ${functionName}` : `alias ${qualifier} of function ${functionName}`;
+  const advice = qualifier === undefined ? INVOKE_ADVICE : setInvokeAdvice(qualifier);
+  const from = qualifier === undefined ? `Function ${functionName}` : `Alias ${qualifier} of function ${functionName}`;
+  const setFix =
+    qualifier === undefined
+      ? "an unqualified invocation is answered with the default set's token: check that functionName is the token vendor's function (the stack output TokenFunctionName), or pass the set's name as credentialSet"
+      : `the alias exists, but the function has no credential set '${qualifier}': add it to the construct's credentialSets (CREDENTIAL_SETS)`;
 
   const invoke = async ({ forceRefresh, replacesTokenSha256 }: TokenRequest): Promise<TokenResult> => {
     const event = {
@@ -87,24 +103,18 @@ export function createTokenClient(options: LambdaTokenClientOptions): TokenClien
         }),
       );
     } catch (error) {
-      throw (credentialSet === undefined ? undefined : errorFromMissingAlias(error, functionName, credentialSet)) ??
+      throw (qualifier === undefined ? undefined : errorFromMissingAlias(error, functionName, qualifier)) ??
         errorFromCallFailure(error, target, advice);
     }
     const payload = output.Payload ? new TextDecoder().decode(output.Payload) : '';
-    if (output.FunctionError) throw errorFromFunctionPayload(payload, functionName, credentialSet);
+    if (output.FunctionError) throw errorFromFunctionPayload(payload, functionName, qualifier);
     let result: unknown;
     try {
       result = JSON.parse(payload);
     } catch {
       throw new UnexpectedError(`Function ${functionName} answered with something that is not JSON: check that it is the WLL token vendor.`);
     }
-    const from = credentialSet === undefined ? `Function ${functionName}` : `Alias ${credentialSet} of function ${functionName}`;
-    return checkAnsweredSet(
-      parseTokenResult(result, from),
-      credentialSet,
-      from,
-      `the alias exists, but the function has no credential set '${credentialSet}': add it to the construct's credentialSets (CREDENTIAL_SETS)`,
-    );
+    return checkAnswered(parseTokenResult(result, from), { credentialSet, audience }, from, setFix);
   };
 
   const cache = new TokenCache(invoke, options);
@@ -116,19 +126,9 @@ export function createTokenClient(options: LambdaTokenClientOptions): TokenClien
   };
 }
 
-/**
- * The qualifier to invoke a set's alias with. A `functionName` that already names a qualifier
- * (`name:alias` or an alias ARN, such as the stack output of the set's alias ARN) must name the
- * same one: Lambda would refuse the pair, and which one was meant is not ours to guess.
- */
-function qualifierFor(functionName: string, credentialSet: string): string {
-  const named = /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?[A-Za-z0-9_-]+:([A-Za-z0-9$_-]+)$/.exec(functionName)?.[1];
-  if (named !== undefined && named !== credentialSet) {
-    throw new TypeError(
-      `functionName ${functionName} names the qualifier '${named}', but credentialSet is '${credentialSet}': give the unqualified function name (or the set's alias ARN) with credentialSet.`,
-    );
-  }
-  return credentialSet;
+/** The qualifier a `functionName` names (`name:alias`, or an alias or version ARN), if any. */
+function qualifierInName(functionName: string): string | undefined {
+  return /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?[A-Za-z0-9_-]+:([A-Za-z0-9$_-]+)$/.exec(functionName)?.[1];
 }
 
 /** The region of a function ARN (`arn:aws:lambda:eu-west-1:123456789012:function:name`), if it is one. */

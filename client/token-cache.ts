@@ -8,7 +8,11 @@ export const DEFAULT_REFRESH_BEFORE_EXPIRY_SECONDS = 60;
 export interface TokenCacheOptions {
   /** Fetch a new token once the cached one has less than this left. @default 60 */
   readonly refreshBeforeExpirySeconds?: number;
-  /** The clock, in epoch milliseconds (tests pass a fake one). @default Date.now */
+  /**
+   * A monotonic clock in ms: only differences are used (tests pass a fake one). The wall clock
+   * would serve an expired token after a step back (NTP, an operator) and renew early after a step forward.
+   * @default performance.now
+   */
   readonly now?: () => number;
 }
 
@@ -24,7 +28,7 @@ export type FetchToken = (request: TokenRequest) => Promise<TokenResult>;
 interface Cached {
   readonly result: TokenResult;
   readonly sha256: string;
-  /** Local clock: when the token expires, measured from when it was asked for. */
+  /** Monotonic clock: when the token expires, measured from when it was asked for. */
   readonly expiresAtMs: number;
 }
 
@@ -33,8 +37,9 @@ interface Cached {
  * callers share it, and it is forgotten when it settles, so a failure is not
  * remembered (google-auth-library's `refreshTokenPromises`).
  *
- * Expiry is measured with the local clock from `expiresIn`, counted from when the
- * request was sent, so a caller whose clock is off still renews in time.
+ * Expiry is measured on a monotonic clock from `expiresIn`, counted from when the request was
+ * sent, so a caller whose wall clock is off, or is stepped, still renews in time; the answer's
+ * absolute `expiresAt` is only reported.
  *
  * Each client owns one cache, and a client is bound to one function or URL, audience and
  * credential set: nothing is shared between clients or kept at module level, so tokens of two
@@ -53,11 +58,11 @@ export class TokenCache {
     options: TokenCacheOptions = {},
   ) {
     const margin = options.refreshBeforeExpirySeconds ?? DEFAULT_REFRESH_BEFORE_EXPIRY_SECONDS;
-    if (!Number.isFinite(margin) || margin < 0) {
-      throw new RangeError(`refreshBeforeExpirySeconds must be a number of seconds, 0 or more; got ${margin}.`);
+    if (typeof margin !== 'number' || !Number.isFinite(margin) || margin < 0) {
+      throw new RangeError(`refreshBeforeExpirySeconds must be a number of seconds, 0 or more; got ${typeof margin === 'number' ? margin : `a ${typeof margin}`}.`);
     }
     this.marginMs = margin * 1000;
-    this.now = options.now ?? (() => Date.now());
+    this.now = options.now ?? (() => performance.now());
   }
 
   /** The cached token while it has more than the margin left, else the answer of one shared request. */

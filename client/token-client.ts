@@ -15,8 +15,9 @@ export interface RefreshOptions {
 /** What both clients offer: a token kept in memory, renewed shortly before it expires. */
 export interface TokenClient {
   /**
-   * The credential set this client gets tokens of, when it was created with one
-   * (`credentialSet`); undefined for the default set.
+   * The credential set this client gets tokens of: its `credentialSet`, else `default`. Undefined
+   * only when the set cannot be known (a `functionName` naming a qualifier, without `credentialSet`).
+   * Answers for another set are refused.
    */
   readonly credentialSet?: string;
   /**

@@ -1,5 +1,7 @@
 import { isCredentialSetName } from './credential-set';
 import { ConfigurationError, UnexpectedError } from './errors';
+import { isHeaderSafe } from './header-values';
+import { shown } from './quoting';
 
 /** Where the service's answer came from: its container's memory, its DynamoDB cache, or WLL itself. */
 export type TokenSource = 'memory' | 'cache' | 'issuer';
@@ -40,6 +42,7 @@ export function parseTokenResult(value: unknown, from: string): TokenResult {
   const fields = value as Record<string, unknown>;
   const { accessToken, tokenType, expiresAt, expiresIn, audience, source } = fields;
   if (typeof accessToken !== 'string' || accessToken === '') throw fail('no accessToken');
+  if (!isHeaderSafe(accessToken)) throw fail('accessToken is not a bearer token an HTTP header can carry');
   if (tokenType !== 'Bearer') throw fail('tokenType is not Bearer');
   if (typeof expiresAt !== 'string' || Number.isNaN(Date.parse(expiresAt))) throw fail('no valid expiresAt');
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0) throw fail('no valid expiresIn');
@@ -60,15 +63,30 @@ export function parseTokenResult(value: unknown, from: string): TokenResult {
   };
 }
 
+/** What a client asked for: its set (`default` for the default set; undefined when it cannot know) and audience. */
+export interface Asked {
+  readonly credentialSet?: string;
+  readonly audience?: string;
+}
+
 /**
- * Refuses an answer for another set than the one asked for. A deployment with credential sets
- * answers an alias or path it has no set for with its `default` set's token (CONTRACT section 8):
- * handing that to a caller who asked for `eu-prod` would send one tenant's token to another's
- * API. An answer without `credentialSet` (a deployment older than sets) cannot be checked.
+ * Refuses an answer for another set or audience than the one asked for. A deployment with
+ * credential sets answers an alias or path it has no set for with its `default` set's token
+ * (CONTRACT section 8), and a set's alias answers with that set's: handing either to a caller
+ * who asked for another would send one tenant's token to another's API (ConfigurationError,
+ * `setFix` says what to change). A token for another audience than the one asked for means the
+ * answer is not the vendor's own (UnexpectedError). An answer without `credentialSet` (a
+ * deployment older than sets) cannot be checked for its set.
  */
-export function checkAnsweredSet(result: TokenResult, asked: string | undefined, from: string, fix: string): TokenResult {
-  if (asked === undefined || result.credentialSet === undefined || result.credentialSet === asked) return result;
+export function checkAnswered(result: TokenResult, asked: Asked, from: string, setFix: string): TokenResult {
+  if (asked.audience !== undefined && result.audience !== asked.audience) {
+    throw new UnexpectedError(
+      `${from} answered with a token for audience ${shown(result.audience)}, not '${asked.audience}' as asked: check that it is the WLL token vendor. The token was not used.`,
+    );
+  }
+  const set = asked.credentialSet;
+  if (set === undefined || result.credentialSet === undefined || result.credentialSet === set) return result;
   throw new ConfigurationError(
-    `${from} answered with a token of credential set '${result.credentialSet}', not '${asked}' as asked: ${fix}. The token was not used.`,
+    `${from} answered with a token of credential set '${result.credentialSet}', not '${set}' as asked: ${setFix}. The token was not used.`,
   );
 }

@@ -1,5 +1,10 @@
+import { untilAborted } from './abortable';
+import { discard } from './bodies';
 import { checkedCredentialSet } from './credential-set';
-import { isLoopback } from './loopback';
+import { checkedHeaderValue } from './header-values';
+import { sendWithinOrigin } from './redirects';
+import { ReplacementBackoff } from './replacement-backoff';
+import { baseUrlOf, checkTransport, requestOf } from './request-target';
 import type { TokenClient } from './token-client';
 import type { TokenResult } from './token-result';
 
@@ -12,8 +17,8 @@ export interface WllFetchOptions {
    * client behind `apiKey` and `baseUrl`. A `tokens` client created for another set is refused at
    * once (TypeError), and a token the service says is of another set is never sent: the request
    * rejects with a TypeError instead, so one tenant's token cannot reach another tenant's API.
-   * Create `tokens` with the same `credentialSet`.
-   * @default no check: whatever set `tokens` gets
+   * Create `tokens` with the same `credentialSet` (`default` pins the default set).
+   * @default no check here: whatever set `tokens` gets (the token clients check their own set)
    */
   readonly credentialSet?: string;
   /** The tenant's WLL API key, sent as `X-Api-Key`. @default none: no `X-Api-Key` header */
@@ -34,6 +39,14 @@ export interface WllFetchOptions {
   readonly retryNonIdempotent?: boolean;
   /** The fetch implementation. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /**
+   * Told when WLL refused a replacement token too, so replacing stops for a while (the message
+   * says why and for how long; it never holds a token or the key).
+   * @default `process.emitWarning` (printed once per pause on stderr, as Node.js prints warnings)
+   */
+  readonly onWarning?: (message: string) => void;
+  /** A monotonic clock in ms, for the pause after a refused replacement (tests pass a fake one). @default performance.now */
+  readonly now?: () => number;
 }
 
 /** A `fetch` for the WLL admin API: same arguments, same Response. */
@@ -50,7 +63,13 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'D
  * so any number of requests refused at once cause one new token) and sends the request once
  * more, with its body, if the method is idempotent (or `retryNonIdempotent` is set). It never
  * retries twice, never retries a 403 (a token that is valid but not allowed this request), and
- * returns WLL's own answers, errors included, as they are. It rejects with the token client's
+ * returns WLL's own answers, errors included, as they are. When WLL refuses the replacement too,
+ * the token is not the cause: further 401s are returned without replacing the token for 60 s
+ * (doubling while it goes on, up to 15 minutes), and `onWarning` says so.
+ *
+ * Redirects are followed by hand, and only within the origin the request went to (the base
+ * URL's): a redirect elsewhere rejects with a TypeError naming it, and nothing is sent there.
+ * The request's `signal` ends the wait for a token at once. It rejects with the token client's
  * typed error (`TokenClientError`) when no token can be had, and with a TypeError for a URL the
  * token must not go to (or, with `credentialSet`, a token of another set).
  *
@@ -67,13 +86,11 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'D
  * ```
  */
 export function createWllFetch(options: WllFetchOptions): WllFetch {
-  const { tokens, apiKey } = options;
+  const { tokens } = options;
   if (typeof tokens?.getToken !== 'function' || typeof tokens.refreshToken !== 'function') {
     throw new TypeError('createWllFetch needs tokens: a client of createTokenClient or createHttpTokenClient.');
   }
-  if (apiKey !== undefined && (typeof apiKey !== 'string' || apiKey.trim() === '')) {
-    throw new TypeError('createWllFetch got an empty apiKey: pass the tenant API key, or leave it out.');
-  }
+  const apiKey = options.apiKey === undefined ? undefined : checkedHeaderValue(options.apiKey, 'createWllFetch apiKey');
   const credentialSet = checkedCredentialSet(options.credentialSet);
   if (credentialSet !== undefined && tokens.credentialSet !== undefined && tokens.credentialSet !== credentialSet) {
     throw new TypeError(
@@ -82,6 +99,8 @@ export function createWllFetch(options: WllFetchOptions): WllFetch {
   }
   const base = options.baseUrl === undefined ? undefined : baseUrlOf(options.baseUrl);
   const fetchImpl = options.fetch ?? globalThis.fetch;
+  const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, { code: 'WLL_TOKEN_REFUSED_AGAIN' }));
+  const backoff = new ReplacementBackoff(options.now ?? (() => performance.now()));
 
   /** The token, when it may go where this fetch sends it. */
   const ofOurSet = (token: TokenResult): TokenResult => {
@@ -93,88 +112,57 @@ export function createWllFetch(options: WllFetchOptions): WllFetch {
     return token;
   };
 
-  const send = (request: Request, token: TokenResult): Promise<Response> => {
+  const send = async (request: Request, token: TokenResult): Promise<Response> => {
     const headers = new Headers(request.headers);
     headers.set('Authorization', `Bearer ${token.accessToken}`);
     if (apiKey !== undefined) headers.set('X-Api-Key', apiKey);
-    return fetchImpl(new Request(request, { headers }));
+    const response = await sendWithinOrigin(new Request(request, { headers }), new URL(request.url).origin, fetchImpl, checkTransport);
+    const pauseMs = backoff.answered(token.accessToken, response.status);
+    if (pauseMs !== undefined) {
+      warn(
+        `WLL refused the replacement token too (HTTP 401): the cause is not the token. Check the API key, the tenant of the base URL and the token's audience; ` +
+          `the token is not replaced again for ${Math.round(pauseMs / 1000)} s, and WLL's 401 is returned as it is.`,
+      );
+    }
+    return response;
+  };
+
+  /** A new token for the refused one, unless replacing is paused or there is nothing newer. */
+  const replacement = async (refused: TokenResult, signal: AbortSignal): Promise<TokenResult | undefined> => {
+    if (backoff.paused) return undefined;
+    const fresh = ofOurSet(await untilAborted(tokens.refreshToken({ replacing: refused }), signal));
+    // The service has nothing newer: sending the same token again would be refused again.
+    if (fresh.accessToken === refused.accessToken) return undefined;
+    backoff.replacedWith(fresh.accessToken);
+    return fresh;
   };
 
   return async (input, init) => {
-    const request = new Request(targetOf(input, base), init);
+    const request = requestOf(input, init, base);
     const retryable = IDEMPOTENT_METHODS.has(request.method) || options.retryNonIdempotent === true;
     // A body can be read once: keep a copy for the retry before the first attempt reads it.
     const spare = retryable ? request.clone() : undefined;
-    let token: TokenResult;
+    let first: Response | undefined;
+    let fresh: TokenResult | undefined;
     try {
-      token = ofOurSet(await tokens.getToken());
-    } catch (error) {
-      discard(spare);
-      throw error;
-    }
-    const first = await send(request, token);
-    if (first.status !== 401) {
-      discard(spare);
-      return first;
-    }
-    if (spare === undefined) {
-      // Not repeated, but the next request should not be refused for the same token.
-      await tokens.refreshToken({ replacing: token }).catch(() => undefined);
-      return first;
-    }
-    let fresh: TokenResult;
-    try {
-      fresh = ofOurSet(await tokens.refreshToken({ replacing: token }));
+      const token = ofOurSet(await untilAborted(tokens.getToken(), request.signal));
+      first = await send(request, token);
+      if (first.status !== 401) return first;
+      if (spare === undefined) {
+        // Not repeated, but the next request should not be refused for the same token.
+        await replacement(token, request.signal).catch(() => undefined);
+        return first;
+      }
+      fresh = await replacement(token, request.signal);
     } catch (error) {
       discard(spare, first);
       throw error;
     }
-    if (fresh.accessToken === token.accessToken) {
-      // The service has nothing newer: sending the same token again would be refused again.
+    if (fresh === undefined) {
       discard(spare);
       return first;
     }
     discard(first);
     return send(spare, fresh);
   };
-}
-
-function baseUrlOf(value: string | URL): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new TypeError(`baseUrl '${String(value).slice(0, 60)}' is not a URL: pass the WLL API's base URL, such as https://api.wlloyalty.net/v1/.`);
-  }
-  checkTransport(url);
-  // A base without a trailing slash would drop its last segment when resolving a relative path.
-  if (!url.pathname.endsWith('/')) url.pathname = `${url.pathname}/`;
-  return url;
-}
-
-/** The request's URL, resolved against the base, and refused when the token must not go there. */
-function targetOf(input: string | URL | Request, base: URL | undefined): string | Request {
-  const raw = input instanceof Request ? input.url : input.toString();
-  let url: URL;
-  try {
-    url = new URL(raw, base);
-  } catch {
-    throw new TypeError(`'${raw.slice(0, 60)}' is not a URL: pass an absolute URL, or set baseUrl to resolve relative ones.`);
-  }
-  checkTransport(url);
-  if (base !== undefined && url.origin !== base.origin) {
-    throw new TypeError(`Refusing to send the WLL admin token to ${url.origin}: only ${base.origin} (baseUrl) gets it.`);
-  }
-  return input instanceof Request ? input : url.href;
-}
-
-function checkTransport(url: URL): void {
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-    throw new TypeError(`Refusing to send the WLL admin token over ${url.protocol}//${url.host}: use https (plain http only for a loopback host).`);
-  }
-}
-
-/** Lets go of bodies that will not be read, so their connections and buffers are released. */
-function discard(...messages: Array<Request | Response | undefined>): void {
-  for (const message of messages) void message?.body?.cancel().catch(() => undefined);
 }

@@ -1,5 +1,6 @@
 import type { Node } from 'constructs';
 import { DEFAULT_REFRESH_MARGIN_SECONDS, MAX_REFRESH_MARGIN_SECONDS } from '../lambda/config/load-config';
+import type { AlarmNotificationProps } from './alarm-topic';
 import type { CredentialSetProps, TokenVendorProps } from './token-vendor-props';
 
 /** The context keys of the app (CONTRACT section 6 and later), with their defaults in cdk.json. */
@@ -14,6 +15,10 @@ export const CONTEXT_KEYS = [
   'monthlyTokenBudget',
   'apiCloudWatchRole',
   'credentialSets',
+  'alarmTopicArn',
+  'alarmEmail',
+  'defaultCredentialSet',
+  'apiResourcePolicyMaxLength',
 ] as const;
 
 /** A context value of the wrong shape, or a misspelt key; the message says which and what to use. */
@@ -31,7 +36,7 @@ function invalidValue(key: string, problem: string): ContextError {
  * and booleans their string forms. An empty value means "use the default". The construct then
  * validates the values themselves. A key that is not ours but looks like one fails first.
  */
-export function readTokenVendorContext(node: Node): TokenVendorProps {
+export function readTokenVendorContext(node: Node): TokenVendorProps & AlarmNotificationProps {
   checkContextKeys(node);
   const budget = readWholeNumber(node, 'monthlyTokenBudget', 'tokens: use a whole number of tokens per month, or 0 for no budget alarm (default 0)');
   return {
@@ -49,6 +54,14 @@ export function readTokenVendorContext(node: Node): TokenVendorProps {
     monthlyTokenBudget: budget === 0 ? undefined : budget,
     apiCloudWatchRole: readBoolean(node, 'apiCloudWatchRole'),
     credentialSets: readCredentialSets(node),
+    alarmTopicArn: readString(node, 'alarmTopicArn'),
+    alarmEmails: readList(node, 'alarmEmail'),
+    defaultCredentialSet: readBoolean(node, 'defaultCredentialSet'),
+    apiResourcePolicyMaxLength: readWholeNumber(
+      node,
+      'apiResourcePolicyMaxLength',
+      "characters: use the length Service Quotas granted for 'Length, in characters, of API Gateway resource policy' (default 8192)",
+    ),
   };
 }
 

@@ -16,10 +16,15 @@ export interface DeployedCredentialSet extends CredentialSetResources {
 
 /**
  * Each set's secret, in a scope of its own (`CredentialSet-<name>`), imported by `secretName` or
- * created holding a placeholder, as the default set's is.
+ * created holding a placeholder, as the default set's is. A created one is named
+ * `<secretPrefix><set name>`: the function finds it by that name (CREDENTIAL_SETS_SECRET_PREFIX),
+ * so the environment carries no ARN per set.
  */
-export function createCredentialSetSecrets(scope: Construct, sets: readonly CredentialSet[]): CredentialSetResources[] {
-  return sets.map((set) => ({ ...set, credentials: createCredentialsSecret(setScope(scope, set), set.secretName, set.name) }));
+export function createCredentialSetSecrets(scope: Construct, sets: readonly CredentialSet[], secretPrefix: string): CredentialSetResources[] {
+  return sets.map((set) => ({
+    ...set,
+    credentials: createCredentialsSecret(setScope(scope, set), set.secretName, { credentialSet: set.name, secretName: `${secretPrefix}${set.name}` }),
+  }));
 }
 
 /**

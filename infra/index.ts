@@ -12,4 +12,5 @@ export {
   type TokenVendorCredentialSet,
 } from './token-vendor';
 export { TokenVendorStack, type TokenVendorStackProps } from './token-vendor-stack';
+export type { AlarmNotificationProps } from './alarm-topic';
 export { TokenVendorSettingsError } from './settings';

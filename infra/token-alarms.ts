@@ -21,7 +21,7 @@ export interface TokenVendorAlarms {
   readonly scheduledRefreshFailing?: cloudwatch.Alarm;
   /** An issuer quota bucket is nearly used up; undefined when `issuerQuotaAlarmPercent` is 0. */
   readonly issuerQuotaLow?: cloudwatch.Alarm;
-  /** This month's mints passed 80 % of `monthlyTokenBudget`; undefined without a budget. */
+  /** This month's mints of the default set's credentials passed 80 % of `monthlyTokenBudget`; undefined without a budget. */
   readonly monthlyTokenBudget?: cloudwatch.Alarm;
   /** Per credential set with a `monthlyTokenBudget`, by set name: its mints this month passed 80 % of it. */
   readonly credentialSetMonthlyTokenBudgets?: Readonly<Record<string, cloudwatch.Alarm>>;
@@ -38,6 +38,12 @@ export function allAlarms(alarms: TokenVendorAlarms): cloudwatch.Alarm[] {
 export interface TokenAlarmsOptions {
   readonly handler: lambda.IFunction;
   readonly metrics: TokenMetrics;
+  /**
+   * The default set's own metrics, which `monthlyTokenBudget` watches. With credential sets every set's
+   * mint counts are published under the service too, so the service's figure would be whichever set
+   * minted last; without sets the service's metrics are the default set's.
+   */
+  readonly defaultSetMetrics?: TokenMetrics;
   /** Prefix of the alarm names: unique per construct instance. */
   readonly namePrefix: string;
   readonly topic?: sns.ITopic;
@@ -85,7 +91,11 @@ export function createTokenAlarms(scope: Construct, options: TokenAlarmsOptions)
       comparisonOperator: spec.comparison ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: spec.gauge === true ? cloudwatch.TreatMissingData.IGNORE : cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    if (options.topic) created.addAlarmAction(new SnsAction(options.topic));
+    // ALARM and the way back to OK, so whoever was told of a problem is also told when it is over.
+    if (options.topic) {
+      created.addAlarmAction(new SnsAction(options.topic));
+      created.addOkAction(new SnsAction(options.topic));
+    }
     return created;
   };
   const sum = { period: METRIC_PERIOD, statistic: cloudwatch.Stats.SUM };
@@ -140,7 +150,12 @@ export function createTokenAlarms(scope: Construct, options: TokenAlarmsOptions)
       }),
     }),
     ...(options.monthlyTokenBudget !== undefined && {
-      monthlyTokenBudget: budgetAlarm('MonthlyTokenBudget', metrics, options.monthlyTokenBudget, ''),
+      monthlyTokenBudget: budgetAlarm(
+        'MonthlyTokenBudget',
+        options.defaultSetMetrics ?? metrics,
+        options.monthlyTokenBudget,
+        options.defaultSetMetrics?.credentialSet === undefined ? '' : ' of the default credential set',
+      ),
     }),
     ...(setBudgets.length > 0 && {
       credentialSetMonthlyTokenBudgets: Object.fromEntries(
@@ -166,6 +181,6 @@ function scheduledRefreshAlarm(alarm: (id: string, spec: AlarmSpec) => cloudwatc
     evaluationPeriods: 2,
     description:
       'Two scheduled refresh runs in a row failed, so tokens are not renewed ahead of expiry and callers may wait for WLL when one expires. ' +
-      'See the function logs of the runs (the scheduled event) for the error: often credentials not set yet, or WLL failing.',
+      'See the function logs of the runs (the scheduled event) for each set\'s outcome and the error: often WLL failing, or credentials refused.',
   });
 }

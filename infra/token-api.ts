@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { checkPolicyLength, iamPrincipal, resourcePolicyStatements } from './api-resource-policy';
 import { acknowledgeNagFinding } from './nag-acknowledgements';
 import { type AllowedPrincipal, principalKey, TokenVendorSettingsError } from './settings';
 
@@ -13,8 +14,12 @@ export interface TokenApiOptions {
   readonly handler: lambda.Function;
   /** What the API's integration invokes: the function, or with credential sets its `api_gateway` alias. */
   readonly integrationTarget: lambda.IFunction;
-  /** Explicitly allowed principals; empty means the deploying account only. */
+  /** Explicitly allowed principals of the default set; empty means the deploying account only. */
   readonly principals: readonly AllowedPrincipal[];
+  /** Whether the API serves the `default` set (`/token`, `/token/refresh`); false for a deployment of named sets only. */
+  readonly defaultSet: boolean;
+  /** The longest resource policy API Gateway accepts here, in characters (8,192 unless the quota was raised). */
+  readonly resourcePolicyMaxLength: number;
   readonly logRetention: logs.RetentionDays;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
@@ -37,7 +42,7 @@ export interface ApiCredentialSet {
 
 export interface TokenApi {
   readonly api: apigateway.RestApi;
-  /** execute-api ARNs of the two methods of the default set on the deployed stage. */
+  /** execute-api ARNs of the two methods of the default set on the deployed stage; empty without a default set. */
   readonly methodArns: string[];
   /** execute-api ARNs of each credential set's two methods on the deployed stage. */
   readonly setMethodArns: ReadonlyMap<string, string[]>;
@@ -52,6 +57,8 @@ const ROUTES = [
   { method: 'POST', path: '/token/refresh' },
 ] as const;
 const setRoutes = (name: string) => ROUTES.map((route) => ({ method: route.method, path: `/sets/${name}${route.path}` }));
+// Every set's routes at once, for principals allowed all of them: '*' stands for the set's name.
+const EVERY_SET_ROUTES = setRoutes('*');
 const SET_NAME = 'method.request.path.name';
 // Optional query strings, declared so the API documents them; the function validates their values.
 const AUDIENCE = 'method.request.querystring.audience';
@@ -67,12 +74,14 @@ export function createTokenApi(scope: Construct, options: TokenApiOptions): Toke
   const cloudWatchRole = options.cloudWatchRole ?? !FeatureFlags.of(scope).isEnabled(DISABLE_CLOUDWATCH_ROLE_FLAG);
   if (cloudWatchRole) refuseSecondAccountSetting(scope, options.cloudWatchRole === undefined);
   const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', { retention: options.logRetention });
+  const policy = new iam.PolicyDocument({ statements: resourcePolicy(options) });
+  checkPolicyLength(Stack.of(scope), policy, options.resourcePolicyMaxLength);
   const api = new apigateway.RestApi(scope, 'Api', {
     restApiName: options.apiName,
     description: 'WLL token vendor: GET /token and POST /token/refresh, IAM-authorized',
     endpointConfiguration: endpointConfiguration(scope, options.vpcEndpointIds),
     cloudWatchRole,
-    policy: new iam.PolicyDocument({ statements: resourcePolicy(options) }),
+    policy,
     deployOptions: {
       stageName: STAGE_NAME,
       throttlingRateLimit: options.throttlingRateLimit,
@@ -93,6 +102,7 @@ export function createTokenApi(scope: Construct, options: TokenApiOptions): Toke
     // Only when there are any: a deployment without sets keeps its deployment's logical id.
     ...(options.credentialSets.length > 0 && { credentialSets: options.credentialSets }),
     ...(options.vpcEndpointIds !== undefined && { vpcEndpointIds: options.vpcEndpointIds }),
+    ...(!options.defaultSet && { defaultSet: false }),
   });
 
   const integration = new apigateway.LambdaIntegration(options.integrationTarget, { proxy: true, allowTestInvoke: false });
@@ -104,12 +114,15 @@ export function createTokenApi(scope: Construct, options: TokenApiOptions): Toke
     requestParameters,
     requestValidator,
   });
-  const token = api.root.addResource('token');
-  const methods = [
-    token.addMethod('GET', integration, methodOptions({ [AUDIENCE]: false })),
-    // The fingerprint of the token the WLL API refused: compare-and-refresh (CONTRACT section 4).
-    token.addResource('refresh').addMethod('POST', integration, methodOptions({ [AUDIENCE]: false, [REPLACES_TOKEN_SHA256]: false })),
-  ];
+  const methods: apigateway.Method[] = [];
+  if (options.defaultSet) {
+    const token = api.root.addResource('token');
+    methods.push(
+      token.addMethod('GET', integration, methodOptions({ [AUDIENCE]: false })),
+      // The fingerprint of the token the WLL API refused: compare-and-refresh (CONTRACT section 4).
+      token.addResource('refresh').addMethod('POST', integration, methodOptions({ [AUDIENCE]: false, [REPLACES_TOKEN_SHA256]: false })),
+    );
+  }
   if (options.credentialSets.length > 0) {
     // One resource with a path parameter serves every set: the function reads the set from the path
     // (CONTRACT section 8); IAM tells the sets apart by the concrete path in the request's ARN.
@@ -124,13 +137,13 @@ export function createTokenApi(scope: Construct, options: TokenApiOptions): Toke
   // this resource-side permission (plus their own identity policy); without a list, same-account
   // callers need only the identity policy that grantInvoke() writes.
   // (A set's principals get the same on the set's alias: credential-set-resources.ts.)
-  allowInvocations(options.handler, options.principals);
+  if (options.defaultSet) allowInvocations(options.handler, options.principals);
   acknowledgeApiFindings(api, methods);
   const stage = api.deploymentStage.stageName;
   const arns = (routes: ReadonlyArray<{ method: string; path: string }>) => routes.map((route) => api.arnForExecuteApi(route.method, route.path, stage));
   return {
     api,
-    methodArns: arns(ROUTES),
+    methodArns: options.defaultSet ? arns(ROUTES) : [],
     setMethodArns: new Map(options.credentialSets.map((set) => [set.name, arns(setRoutes(set.name))])),
   };
 }
@@ -141,63 +154,19 @@ export function createTokenApi(scope: Construct, options: TokenApiOptions): Toke
  */
 export function allowInvocations(target: lambda.IFunction, principals: readonly AllowedPrincipal[]): void {
   for (const principal of principals) {
-    target.addPermission(`Invoke${shortHash(principalKey(principal))}`, { principal: toIamPrincipal(principal), action: 'lambda:InvokeFunction' });
+    target.addPermission(`Invoke${shortHash(principalKey(principal))}`, { principal: iamPrincipal(principal), action: 'lambda:InvokeFunction' });
   }
 }
 
-function toIamPrincipal(principal: AllowedPrincipal): iam.IPrincipal {
-  switch (principal.kind) {
-    case 'account':
-      return new iam.AccountPrincipal(principal.account);
-    case 'arn':
-      return new iam.ArnPrincipal(principal.arn);
-    case 'organization':
-      return new iam.OrganizationPrincipal(principal.organizationId);
-  }
-}
-
-/**
- * The API's resource policy: for the default set's routes and then for each set's, the listed
- * principals (or this account, whose principals then need only an identity policy) and, for an
- * organization id, any principal whose `aws:PrincipalOrgID` is it. A private API also denies every
- * request that did not come through one of its VPC endpoints.
- */
+/** The resource policy of CONTRACT sections 5 and 8, merged to stay small (api-resource-policy.ts). */
 function resourcePolicy(options: TokenApiOptions): iam.PolicyStatement[] {
-  // 'execute-api:/...' stands for this API's own ARN, which its policy cannot reference.
-  const resources = (routes: ReadonlyArray<{ method: string; path: string }>) => routes.map((route) => `execute-api:/${STAGE_NAME}/${route.method}${route.path}`);
-  const statements = allowStatements(options.principals, resources(ROUTES));
-  for (const set of options.credentialSets) statements.push(...allowStatements(set.principals, resources(setRoutes(set.name))));
-  if (options.vpcEndpointIds !== undefined) {
-    statements.push(
-      new iam.PolicyStatement({
-        effect: iam.Effect.DENY,
-        actions: ['execute-api:Invoke'],
-        principals: [new iam.AnyPrincipal()],
-        resources: ['execute-api:/*'],
-        conditions: { StringNotEquals: { 'aws:SourceVpce': [...options.vpcEndpointIds] } },
-      }),
-    );
-  }
-  return statements;
-}
-
-function allowStatements(principals: readonly AllowedPrincipal[], resources: string[]): iam.PolicyStatement[] {
-  const named = principals.filter((principal) => principal.kind !== 'organization').map(toIamPrincipal);
-  const organizations = principals.flatMap((principal) => (principal.kind === 'organization' ? [principal.organizationId] : []));
-  const statements = [
-    new iam.PolicyStatement({ actions: ['execute-api:Invoke'], principals: named.length > 0 ? named : [new iam.AccountRootPrincipal()], resources }),
-  ];
-  if (organizations.length > 0) {
-    statements.push(
-      new iam.PolicyStatement({
-        actions: ['execute-api:Invoke'],
-        principals: [new iam.AnyPrincipal()],
-        resources,
-        conditions: { StringEquals: { 'aws:PrincipalOrgID': organizations } },
-      }),
-    );
-  }
-  return statements;
+  return resourcePolicyStatements({
+    stageName: STAGE_NAME,
+    ...(options.defaultSet && { defaultSet: { routes: ROUTES, principals: options.principals } }),
+    sets: options.credentialSets.map((set) => ({ routes: setRoutes(set.name), principals: set.principals })),
+    everySetRoutes: EVERY_SET_ROUTES,
+    vpcEndpointIds: options.vpcEndpointIds,
+  });
 }
 
 function endpointConfiguration(scope: Construct, vpcEndpointIds: readonly string[] | undefined): apigateway.EndpointConfiguration {

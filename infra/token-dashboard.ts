@@ -3,6 +3,7 @@ import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { DEFAULT_SET_NAME } from '../lambda/config/credential-sets';
 import { ISSUER_FAILURE_KINDS, MetricName } from '../lambda/telemetry/metric-names';
 import { allAlarms, BUDGET_ALARM_SHARE, type TokenVendorAlarms } from './token-alarms';
 import { METRIC_PERIOD, type TokenMetrics } from './token-metrics';
@@ -17,6 +18,8 @@ export interface TokenDashboardOptions {
   readonly monthlyTokenBudget?: number;
   /** Names of the credential sets: with any, a row of per-set graphs. */
   readonly credentialSets: readonly string[];
+  /** Whether the deployment has a `default` set. */
+  readonly defaultSet: boolean;
 }
 
 const GRAPH_HEIGHT = 6;
@@ -28,6 +31,7 @@ const GRAPH_HEIGHT = 6;
  */
 export function createTokenDashboard(scope: Construct, options: TokenDashboardOptions): cloudwatch.Dashboard {
   const { metrics, handler, api } = options;
+  const withSets = options.credentialSets.length > 0;
   const alarms = allAlarms(options.alarms);
   const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', {
     dashboardName: options.dashboardName,
@@ -42,22 +46,17 @@ export function createTokenDashboard(scope: Construct, options: TokenDashboardOp
     new cloudwatch.TextWidget({
       markdown:
         `### WLL token vendor \`${metrics.serviceName}\`\n` +
-        'Counts are per 5 minutes. What to do when an alarm fires: docs/operations.md, "Alarms".',
+        'Counts are per 5 minutes. What to do when an alarm fires: docs/operations.md, "Alarms".' +
+        (withSets
+          ? ' Mint counts and budgets are per credential set, as WLL counts its quota per client; "all sets" is the sum of every mint.'
+          : ''),
       width: 24,
       height: 2,
     }),
   );
   dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 3 }));
   dashboard.addWidgets(
-    new cloudwatch.SingleValueWidget({
-      title: 'Tokens minted (latest UTC day)',
-      width: 6,
-      height: GRAPH_HEIGHT,
-      metrics: [
-        metrics.gauge(MetricName.tokensMintedToday, 'Maximum', 'Today', Duration.days(1)),
-        metrics.gauge(MetricName.tokensMintedThisMonth, 'Maximum', 'This month', Duration.days(1)),
-      ],
-    }),
+    mintedSingleValue(options),
     graph(
       'Answers by source',
       9,
@@ -83,7 +82,8 @@ export function createTokenDashboard(scope: Construct, options: TokenDashboardOp
       ISSUER_FAILURE_KINDS.map((kind) => metrics.count(`IssuerFailure${kind}`, kind)),
       { stacked: true },
     ),
-    graph('Issuer quota remaining per bucket', 6, [metrics.quotaRemainingByBucket()]),
+    // The function labels a bucket with its service only, so with sets the lines mix the sets' WLL clients.
+    graph(withSets ? 'Issuer quota remaining per bucket, sets mixed' : 'Issuer quota remaining per bucket', 6, [metrics.quotaRemainingByBucket()]),
     graph('Lowest quota share left (%)', 6, [metrics.gauge(MetricName.issuerQuotaLowestRemainingPercent, 'Minimum', 'Lowest bucket (%)')], {
       right: [metrics.gauge(MetricName.issuerRateLimitRemaining, 'Minimum', 'Rate limit remaining')],
       leftYAxis: { min: 0, max: 100 },
@@ -92,10 +92,7 @@ export function createTokenDashboard(scope: Construct, options: TokenDashboardOp
     }),
   );
   dashboard.addWidgets(
-    graph('Tokens minted (UTC day, UTC month)', 8, [
-      metrics.gauge(MetricName.tokensMintedToday, 'Maximum', 'Today'),
-      metrics.gauge(MetricName.tokensMintedThisMonth, 'Maximum', 'This month'),
-    ], { leftAnnotations: budgetAnnotations(options.monthlyTokenBudget) }),
+    mintedGraph(options, graph),
     graph('Cache and secret health', 8, [
       metrics.count(MetricName.cacheUnavailable, 'Cache unavailable'),
       metrics.count(MetricName.cacheItemUnusable, 'Cache item unusable'),
@@ -137,11 +134,48 @@ export function createTokenDashboard(scope: Construct, options: TokenDashboardOp
   return dashboard;
 }
 
+type Graph = (title: string, width: number, left: cloudwatch.IMetric[], extra?: Partial<cloudwatch.GraphWidgetProps>) => cloudwatch.GraphWidget;
+
+/**
+ * The day's and month's mint counts. Without sets, the service's gauges. With sets, every set's gauge
+ * is also published under the service, which would show whichever set minted last: the single value
+ * sums the TokensMinted counter over the day instead (every mint of every set).
+ */
+function mintedSingleValue({ metrics, credentialSets }: TokenDashboardOptions): cloudwatch.SingleValueWidget {
+  const day = Duration.days(1);
+  const withSets = credentialSets.length > 0;
+  return new cloudwatch.SingleValueWidget({
+    title: withSets ? 'Tokens minted, all sets (latest UTC day)' : 'Tokens minted (latest UTC day)',
+    width: 6,
+    height: GRAPH_HEIGHT,
+    metrics: withSets
+      ? [metrics.count(MetricName.tokensMinted, 'All sets, today', day)]
+      : [metrics.gauge(MetricName.tokensMintedToday, 'Maximum', 'Today', day), metrics.gauge(MetricName.tokensMintedThisMonth, 'Maximum', 'This month', day)],
+  });
+}
+
+/**
+ * The day's and month's count against the budget: the default set's with sets (the budget alarm
+ * watches the same), or without a default set every set's mints per UTC day.
+ */
+function mintedGraph({ metrics, credentialSets, defaultSet, monthlyTokenBudget }: TokenDashboardOptions, graph: Graph): cloudwatch.GraphWidget {
+  if (credentialSets.length === 0 || defaultSet) {
+    const own = credentialSets.length === 0 ? metrics : metrics.forCredentialSet(DEFAULT_SET_NAME);
+    return graph(
+      credentialSets.length === 0 ? 'Tokens minted (UTC day, UTC month)' : 'Tokens minted by the default set (UTC day, UTC month)',
+      8,
+      [own.gauge(MetricName.tokensMintedToday, 'Maximum', 'Today'), own.gauge(MetricName.tokensMintedThisMonth, 'Maximum', 'This month')],
+      { leftAnnotations: budgetAnnotations(monthlyTokenBudget) },
+    );
+  }
+  return graph('Tokens minted per UTC day, all sets', 8, [metrics.count(MetricName.tokensMinted, 'All sets', Duration.days(1))], { period: Duration.days(1) });
+}
+
 /** Per credential set (one line each, named after it): mints, issuer requests and failures, quota left, mints this month. */
 function addCredentialSetRow(
   dashboard: cloudwatch.Dashboard,
   metrics: TokenMetrics,
-  graph: (title: string, width: number, left: cloudwatch.IMetric[], extra?: Partial<cloudwatch.GraphWidgetProps>) => cloudwatch.GraphWidget,
+  graph: Graph,
 ): void {
   const sum = cloudwatch.Stats.SUM;
   dashboard.addWidgets(

@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,7 +8,9 @@ import type { Construct } from 'constructs';
 import type { CredentialsSecret } from './credentials-secret';
 import { functionCode } from './function-code';
 import { acknowledgeNagFinding } from './nag-acknowledgements';
+import { SECRET_PREFIX_VARIABLE } from '../lambda/config/credential-sets';
 import { DEFAULT_AUDIENCE } from '../lambda/config/load-config';
+import { longestRendering, longestText } from './deploy-time-values';
 import { type FunctionSettings, TokenVendorSettingsError } from './settings';
 
 const DEFAULT_REGION = 'eu';
@@ -18,10 +20,13 @@ export interface TokenFunctionOptions {
   readonly serviceName: string;
   readonly table: dynamodb.ITable;
   readonly key: kms.IKey;
-  readonly credentials: CredentialsSecret;
+  /** The default set's secret; undefined in a deployment of named sets only (no default set). */
+  readonly credentials: CredentialsSecret | undefined;
   readonly logRetention: logs.RetentionDays;
   /** The credential sets, each with its secret (CONTRACT section 8); empty for the default set alone. */
   readonly credentialSets: readonly FunctionCredentialSet[];
+  /** The name a created set secret has before the set's name (CREDENTIAL_SETS_SECRET_PREFIX). */
+  readonly setSecretPrefix: string;
 }
 
 /** What the function needs of a credential set: its settings and its secret. */
@@ -63,17 +68,22 @@ export function createTokenFunction(scope: Construct, options: TokenFunctionOpti
     timeout: TIMEOUT,
     role,
     logGroup,
-    environment: {
-      CREDENTIALS_SECRET_ID: credentials.secretId,
+    environment: checkedEnvironment(scope, {
+      // Without a default set, the section 1 variables have nothing to describe (CONTRACT section 8).
+      ...(credentials !== undefined && {
+        CREDENTIALS_SECRET_ID: credentials.secretId,
+      }),
       TOKEN_TABLE_NAME: table.tableName,
-      WLL_REGION: settings.wllRegion,
-      WLL_AUDIENCE: settings.wllAudience,
-      WLL_ALLOWED_AUDIENCES: settings.allowedAudiences.join(','),
+      ...(credentials !== undefined && {
+        WLL_REGION: settings.wllRegion,
+        WLL_AUDIENCE: settings.wllAudience,
+        WLL_ALLOWED_AUDIENCES: settings.allowedAudiences.join(','),
+      }),
       TOKEN_REFRESH_MARGIN_SECONDS: String(settings.refreshMarginSeconds),
       POWERTOOLS_SERVICE_NAME: options.serviceName,
       POWERTOOLS_LOG_LEVEL: 'INFO',
-      ...(options.credentialSets.length > 0 && { CREDENTIAL_SETS: credentialSetsVariable(scope, options.credentialSets) }),
-    },
+      ...credentialSetsVariables(scope, options.credentialSets, options.setSecretPrefix),
+    }),
   });
 
   // Explicit statements rather than the grant helpers: table.grantReadWriteData() adds batch,
@@ -102,44 +112,76 @@ export function createTokenFunction(scope: Construct, options: TokenFunctionOpti
     }),
   );
   // Every set's secret and nothing else (sets sharing a secret name it once).
-  const secrets = [...new Set([credentials.policyResource, ...options.credentialSets.map((set) => set.credentials.policyResource)])];
+  const secrets = [...new Set([...(credentials ? [credentials.policyResource] : []), ...options.credentialSets.map((set) => set.credentials.policyResource)])];
   role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }));
 
   acknowledgeFunctionFindings(fn);
   return fn;
 }
 
-// Lambda's limit on the whole environment (names and values).
-const ENVIRONMENT_LIMIT_BYTES = 4096;
-// What a secret ARN known only at deploy may take in the environment: a name of up to 512 characters
-// would be more, but CloudFormation names a created secret after its logical id (about 100 in all).
-const DEPLOY_TIME_ARN_BYTES = 110;
+/** IAM's limit on a role's inline policies together, in characters without whitespace (not adjustable). */
+export const ROLE_POLICY_LIMIT = 10_240;
 
 /**
- * CREDENTIAL_SETS (CONTRACT section 8): a JSON object from set name to settings. Values equal to
- * the function's defaults are left out: Lambda's environment holds 4 KB in all.
+ * Fails at synth, saying what to do, when the function role's policy would not fit IAM's limit: it
+ * names every set's secret, whose ARNs are long (deploy-time values at their longest).
  */
-function credentialSetsVariable(scope: Construct, sets: readonly FunctionCredentialSet[]): string {
+export function checkRolePolicyLength(fn: lambda.Function): void {
+  const policy = fn.role?.node.tryFindChild('DefaultPolicy');
+  if (!(policy instanceof iam.Policy)) return;
+  const length = JSON.stringify(longestRendering(Stack.of(fn), policy.document)).length;
+  if (length <= ROLE_POLICY_LIMIT) return;
+  throw new TokenVendorSettingsError(
+    `the function role's policy would be ${length} characters, over IAM's limit of ${ROLE_POLICY_LIMIT} for a role's inline policies ` +
+      '(not adjustable; counted with deploy-time ARNs at their longest): each credential set adds its secret\'s ARN. Use shorter set ' +
+      'names or secret names, give the construct a shorter id (created secrets are named after its path), or split the sets over two deployments.',
+  );
+}
+
+/** Lambda's limit on a function's environment: every variable's name and value, in bytes (not adjustable). */
+export const ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/**
+ * CREDENTIAL_SETS (CONTRACT section 8): a JSON object from set name to settings, without the values
+ * equal to the function's defaults, and without the `secretId` of a secret the construct created:
+ * those are named `<CREDENTIAL_SETS_SECRET_PREFIX><set>`, which the function reads by that name.
+ * An ARN costs about 140 bytes of Lambda's 4 KB; a set's name at most 40.
+ */
+function credentialSetsVariables(scope: Construct, sets: readonly FunctionCredentialSet[], secretPrefix: string): Record<string, string> {
+  if (sets.length === 0) return {};
   const value: Record<string, Record<string, unknown>> = {};
+  let prefixed = false;
   for (const set of sets) {
     const onlyTheDefaultAudience = set.allowedAudiences.length === 1 && set.allowedAudiences[0] === set.wllAudience;
+    const byPrefix = set.credentials.secretId === `${secretPrefix}${set.name}`;
+    prefixed ||= byPrefix;
     value[set.name] = {
-      secretId: set.credentials.secretId,
+      ...(!byPrefix && { secretId: set.credentials.secretId }),
       ...(set.wllRegion !== DEFAULT_REGION && { wllRegion: set.wllRegion }),
       ...(set.wllAudience !== DEFAULT_AUDIENCE && { audience: set.wllAudience }),
       ...(!onlyTheDefaultAudience && { allowedAudiences: set.allowedAudiences }),
     };
   }
-  const estimate = JSON.stringify(value, (_key, item: unknown) =>
-    typeof item === 'string' && Token.isUnresolved(item) ? 'x'.repeat(DEPLOY_TIME_ARN_BYTES) : item,
-  ).length;
-  if (estimate > ENVIRONMENT_LIMIT_BYTES - 1024) {
-    throw new TokenVendorSettingsError(
-      `credentialSets would need about ${estimate} bytes in the function's environment, which Lambda limits to 4 KB in all: ` +
-        'use fewer sets per deployment, or give the sets existing secrets by short name (secretName) instead of created ones.',
-    );
-  }
-  return Stack.of(scope).toJsonString(value);
+  return { CREDENTIAL_SETS: Stack.of(scope).toJsonString(value), ...(prefixed && { [SECRET_PREFIX_VARIABLE]: secretPrefix }) };
+}
+
+/** The size Lambda counts: names and values, in UTF-8 bytes, deploy-time values at their longest. */
+export function environmentBytes(scope: Construct, environment: Readonly<Record<string, string>>): number {
+  const stack = Stack.of(scope);
+  return Object.entries(environment).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(longestText(stack, value)), 0);
+}
+
+/** `environment`, once it is known to fit Lambda's 4 KB in any account and region; else a settings error saying what to do. */
+function checkedEnvironment(scope: Construct, environment: Record<string, string>): Record<string, string> {
+  const bytes = environmentBytes(scope, environment);
+  if (bytes <= ENVIRONMENT_LIMIT_BYTES) return environment;
+  const sets = environment.CREDENTIAL_SETS === undefined ? '' : `, ${environmentBytes(scope, { CREDENTIAL_SETS: environment.CREDENTIAL_SETS })} of them CREDENTIAL_SETS`;
+  throw new TokenVendorSettingsError(
+    `the function's environment would take ${bytes} bytes${sets}, over Lambda's limit of ${ENVIRONMENT_LIMIT_BYTES} for all variables' names and values ` +
+      '(not adjustable; counted with deploy-time names and ARNs at their longest). Make each credential set smaller: let the stack create ' +
+      "its secret (no secretName) or name an existing one by a short name rather than its ARN, list fewer allowedAudiences, use shorter " +
+      'set names, or split the sets over two deployments.',
+  );
 }
 
 function acknowledgeFunctionFindings(fn: lambda.Function): void {

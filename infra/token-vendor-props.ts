@@ -85,13 +85,17 @@ export interface TokenVendorProps {
    */
   readonly refreshScheduleMinutes?: number;
   /**
-   * SNS topic notified when an alarm fires.
+   * SNS topic every alarm notifies, the per-set budget alarms included, when it fires and when it is
+   * back to OK. Its policy (and its key's, if encrypted) must let CloudWatch publish: see
+   * docs/operations.md, or use the standalone stack's `alarmEmail`, which creates such a topic.
    * @default - no notification; the alarms are visible in CloudWatch
    */
   readonly alarmTopic?: sns.ITopic;
   /**
-   * Tokens the issuer may mint per UTC month for these credentials (a whole number, at least 1): an alarm
-   * fires when this month's mints pass 80 % of it (metric `TokensMintedThisMonth`).
+   * Tokens the issuer may mint per UTC month for these credentials, the `default` set's (a whole number,
+   * at least 1): an alarm fires when this month's mints pass 80 % of it (metric `TokensMintedThisMonth`;
+   * with credential sets, the default set's own). WLL counts its quota per client, so each set has a
+   * budget of its own (`credentialSets.<name>.monthlyTokenBudget`).
    * @default - no budget alarm
    */
   readonly monthlyTokenBudget?: number;
@@ -129,6 +133,24 @@ export interface TokenVendorProps {
    * @default - no sets: the `default` set alone, exactly as without this prop
    */
   readonly credentialSets?: Readonly<Record<string, CredentialSetProps>>;
+  /**
+   * Whether the deployment has a `default` set, the one the settings above describe. `false` makes a
+   * deployment of the `credentialSets` alone (at least one): no default secret, no `/token` and
+   * `/token/refresh`, and an unqualified invocation answered with a BadRequestError naming the sets'
+   * aliases (CONTRACT section 8). `secretName`, `allowedPrincipalArns`, `allowedAudiences` and a
+   * `wllRegion` or `wllAudience` other than the defaults then have nothing to describe and are refused;
+   * `monthlyTokenBudget` is set per set.
+   * @default true
+   */
+  readonly defaultCredentialSet?: boolean;
+  /**
+   * The longest resource policy, in characters, API Gateway accepts for the API in the target account
+   * and region. The construct checks its policy against it at synth, counted as API Gateway keeps it;
+   * raise it only after Service Quotas granted more ("Length, in characters, of API Gateway resource
+   * policy"). See docs/credential-sets.md.
+   * @default 8192
+   */
+  readonly apiResourcePolicyMaxLength?: number;
   /**
    * Make the REST API private: reachable only through the given interface VPC endpoints for
    * `execute-api`. The API's endpoint type becomes PRIVATE and its resource policy denies every request

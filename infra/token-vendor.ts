@@ -10,15 +10,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { addApiGatewayAlias, addCredentialSetAliases, createCredentialSetSecrets, type DeployedCredentialSet } from './credential-set-resources';
+import { API_RESOURCE_POLICY_DEFAULT_LIMIT } from './api-resource-policy';
 import { findCredentialSet, validateCredentialSets } from './credential-sets';
+import { DEFAULT_SET_NAME } from '../lambda/config/credential-sets';
 import { createCredentialsSecret } from './credentials-secret';
 import { instanceName } from './instance-name';
 import { acknowledgeNagFinding } from './nag-acknowledgements';
 import { parseAllowedPrincipals, requireInRange, TokenVendorSettingsError, validateFunctionSettings } from './settings';
+import { validateDefaultCredentialSet, validatePrivateApi } from './vendor-shape';
 import { createTokenAlarms, type TokenVendorAlarms } from './token-alarms';
 import { allowInvocations, createTokenApi } from './token-api';
 import { createTokenDashboard } from './token-dashboard';
-import { createTokenFunction } from './token-function';
+import { checkRolePolicyLength, createTokenFunction } from './token-function';
 import { allowTableReadsThroughDynamoDB, createTableKey } from './token-key';
 import { TokenMetrics } from './token-metrics';
 import { createRefreshSchedule } from './token-schedule';
@@ -49,7 +52,6 @@ export interface TokenVendorCredentialSet {
 }
 
 const SERVICE_NAME = /^[A-Za-z0-9._-]{1,100}$/;
-const VPC_ENDPOINT_ID = /^vpce-[0-9a-f]{8,17}$/;
 const DEFAULT_REFRESH_SCHEDULE_MINUTES = 30;
 const DEFAULT_QUOTA_ALARM_PERCENT = 20;
 
@@ -68,8 +70,18 @@ export class TokenVendor extends Construct {
    * set; never directly. docs/deploy-permissions.md explains the choice.
    */
   readonly key: kms.Key;
-  /** The secret holding the WLL client credentials. */
-  readonly secret: secretsmanager.ISecret;
+  /**
+   * The secret holding the `default` set's WLL client credentials. A deployment without a default set
+   * (`defaultCredentialSet: false`) has none: reading it throws; use {@link credentialSets}.
+   */
+  get secret(): secretsmanager.ISecret {
+    if (this.defaultSecret === undefined) {
+      throw new TokenVendorSettingsError(
+        `secret: this vendor has no default set (defaultCredentialSet: false), so no default secret; each credential set has its own (credentialSets[].secret).`,
+      );
+    }
+    return this.defaultSecret;
+  }
   /** The token function (direct invocation and API Gateway proxy). */
   readonly function: lambda.Function;
   /** The REST API: `GET /token` and `POST /token/refresh`, IAM-authorized. */
@@ -84,6 +96,9 @@ export class TokenVendor extends Construct {
   readonly refreshSchedule?: events.Rule;
   /** The credential sets of `credentialSets`, in the order given; empty without any. */
   readonly credentialSets: readonly TokenVendorCredentialSet[];
+  /** Whether the deployment has a `default` set (the `defaultCredentialSet` prop). */
+  readonly hasDefaultCredentialSet: boolean;
+  private readonly defaultSecret?: secretsmanager.ISecret;
   private readonly methodArns: string[];
   private readonly setMethodArns: ReadonlyMap<string, string[]>;
   private readonly deployedSets: readonly DeployedCredentialSet[];
@@ -98,6 +113,12 @@ export class TokenVendor extends Construct {
     }
     const principals = parseAllowedPrincipals(props.allowedPrincipalArns ?? []);
     const sets = validateCredentialSets(props.credentialSets);
+    this.hasDefaultCredentialSet = validateDefaultCredentialSet(props, sets.length);
+    const apiResourcePolicyMaxLength = requireInRange('apiResourcePolicyMaxLength', props.apiResourcePolicyMaxLength ?? API_RESOURCE_POLICY_DEFAULT_LIMIT, {
+      min: 1,
+      max: 1_000_000,
+      integer: true,
+    });
     const vpcEndpointIds = validatePrivateApi(props.privateApi);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
@@ -133,9 +154,11 @@ export class TokenVendor extends Construct {
       'The table is a cache of tokens that expire within 24 hours: there is nothing to restore to a point in time.',
     );
 
-    const credentials = createCredentialsSecret(this, props.secretName);
-    this.secret = credentials.secret;
-    const setSecrets = createCredentialSetSecrets(this, sets);
+    const credentials = this.hasDefaultCredentialSet ? createCredentialsSecret(this, props.secretName) : undefined;
+    this.defaultSecret = credentials?.secret;
+    // Created set secrets are named after the instance, unique in the account and region: <instance>/<set>.
+    const setSecretPrefix = `${name}/`;
+    const setSecrets = createCredentialSetSecrets(this, sets, setSecretPrefix);
     this.function = createTokenFunction(this, {
       settings,
       serviceName: this.serviceName,
@@ -144,7 +167,9 @@ export class TokenVendor extends Construct {
       credentials,
       logRetention,
       credentialSets: setSecrets,
+      setSecretPrefix,
     });
+    checkRolePolicyLength(this.function);
     this.deployedSets = addCredentialSetAliases(this, this.function, setSecrets);
     // A set's principals may invoke that set's alias, and nothing else.
     for (const set of this.deployedSets) allowInvocations(set.alias, set.principals);
@@ -158,6 +183,8 @@ export class TokenVendor extends Construct {
       // API request for /sets/{name} from a forged event; without sets, the template stays as it was.
       integrationTarget: sets.length > 0 ? addApiGatewayAlias(this, this.function) : this.function,
       principals,
+      defaultSet: this.hasDefaultCredentialSet,
+      resourcePolicyMaxLength: apiResourcePolicyMaxLength,
       logRetention,
       throttlingRateLimit,
       throttlingBurstLimit,
@@ -176,12 +203,15 @@ export class TokenVendor extends Construct {
       tokenUrl: `${this.api.url}sets/${set.name}/token`,
     }));
     const scheduleInterval = scheduleMinutes > 0 ? Duration.minutes(scheduleMinutes) : undefined;
-    if (scheduleInterval) this.refreshSchedule = createRefreshSchedule(this, this.function, scheduleInterval);
+    // With sets, the schedule invokes an alias of its own (CONTRACT section 8); without them, the function as before.
+    if (scheduleInterval) this.refreshSchedule = createRefreshSchedule(this, this.function, scheduleInterval, { ownAlias: sets.length > 0 }).rule;
 
     const metrics = new TokenMetrics(this.serviceName);
     this.alarms = createTokenAlarms(this, {
       handler: this.function,
       metrics,
+      // With sets, every set's counts are published under the service too: the default set's budget reads its own.
+      defaultSetMetrics: sets.length > 0 ? metrics.forCredentialSet(DEFAULT_SET_NAME) : metrics,
       namePrefix: name,
       topic: props.alarmTopic,
       scheduleInterval,
@@ -200,6 +230,7 @@ export class TokenVendor extends Construct {
         quotaAlarmPercent,
         monthlyTokenBudget,
         credentialSets: sets.map((set) => set.name),
+        defaultSet: this.hasDefaultCredentialSet,
       });
     }
   }
@@ -214,7 +245,7 @@ export class TokenVendor extends Construct {
   grantInvoke(grantee: iam.IGrantable, options: CredentialSetGrantOptions = {}): iam.Grant {
     const resourceArn =
       options.credentialSet === undefined
-        ? this.function.functionArn
+        ? this.requireDefaultSet('grantInvoke').function.functionArn
         : findCredentialSet(this.deployedSets, options.credentialSet, 'grantInvoke').alias.functionArn;
     return iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [resourceArn] });
   }
@@ -227,20 +258,14 @@ export class TokenVendor extends Construct {
    */
   grantApiAccess(grantee: iam.IGrantable, options: CredentialSetGrantOptions = {}): iam.Grant {
     const resourceArns =
-      options.credentialSet === undefined ? this.methodArns : this.setMethodArns.get(findCredentialSet(this.deployedSets, options.credentialSet, 'grantApiAccess').name)!;
+      options.credentialSet === undefined ? this.requireDefaultSet('grantApiAccess').methodArns : this.setMethodArns.get(findCredentialSet(this.deployedSets, options.credentialSet, 'grantApiAccess').name)!;
     return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns });
   }
-}
 
-function validatePrivateApi(privateApi: TokenVendorProps['privateApi']): string[] | undefined {
-  if (privateApi === undefined) return undefined;
-  const ids = [...new Set(privateApi.vpcEndpointIds ?? [])];
-  if (ids.length === 0) {
-    throw new TokenVendorSettingsError('privateApi.vpcEndpointIds is empty: name at least one interface VPC endpoint for execute-api (vpce-...), or leave privateApi out.');
+  private requireDefaultSet(method: string): this {
+    if (this.hasDefaultCredentialSet) return this;
+    throw new TokenVendorSettingsError(
+      `${method}: this vendor has no default set (defaultCredentialSet: false); name the credentialSet to grant, one of ${this.deployedSets.map((set) => `'${set.name}'`).join(', ')}.`,
+    );
   }
-  const bad = ids.find((id) => !VPC_ENDPOINT_ID.test(id));
-  if (bad !== undefined) {
-    throw new TokenVendorSettingsError(`privateApi.vpcEndpointIds has '${String(bad).slice(0, 60)}', which is not a VPC endpoint id: use the id of an interface endpoint, such as vpce-0123456789abcdef0.`);
-  }
-  return ids;
 }

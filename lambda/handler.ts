@@ -6,12 +6,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { auditFields } from './entry/audit';
 import { loadConfig, type CredentialSet } from './config/load-config';
-import { DEFAULT_SET_NAME } from './config/credential-sets';
 import { toPublicError } from './core/errors';
-import { errorResponse, isApiGatewayEvent, jsonResponse, parseApiEvent } from './entry/api-gateway';
-import { countServed, createTelemetry, flushMetrics, logFailure, measureForSet, publishMintCount } from './telemetry/observability';
+import { errorResponse, isApiGatewayEvent, parseApiEvent, tokenResponse } from './entry/api-gateway';
+import { countServed, createTelemetry, flushMetrics, inSetRun, logFailure, measureForSet, publishMintCount, telemetryForSet } from './telemetry/observability';
 import { parseInvocation, resolveAudience, type TokenRequest } from './entry/token-request';
-import { isScheduledEvent, refreshAllSets, type ScheduledRefreshResult } from './entry/scheduled-refresh';
+import { isScheduledEvent, refreshAllSets, scheduledAnswer, type ScheduledRefreshResult, type ScheduledSummary } from './entry/scheduled-refresh';
+import { refuseOutsideSchedule, requireScheduleQualifier, servesNamedSets } from './entry/set-selection';
 import { createTokenServices } from './wiring';
 import { toTokenResult, type TokenResult } from './entry/token-result';
 
@@ -21,15 +21,16 @@ const telemetry = createTelemetry(process.env);
 const container = (() => {
   try {
     const config = loadConfig(process.env);
-    // Per-set metrics only where CREDENTIAL_SETS names sets: without it, metrics are as before.
-    const perSetMetrics = config.credentialSets.some((set) => set.name !== DEFAULT_SET_NAME);
-    return { config, services: createTokenServices(config, telemetry), perSetMetrics };
+    // Only where CREDENTIAL_SETS names sets: per-set metrics, and the schedule's own alias and
+    // answer (CONTRACT section 8); without it, both are as before.
+    const namedSets = servesNamedSets(config.credentialSets);
+    return { config, services: createTokenServices(config, telemetry), namedSets };
   } catch (error) {
     return { error };
   }
 })();
 type Container = Exclude<typeof container, { error: unknown }>;
-type ScheduledAnswer = ScheduledRefreshResult | { credentialSets: Record<string, ScheduledRefreshResult> };
+type ScheduledAnswer = ScheduledRefreshResult | ScheduledSummary;
 
 /**
  * One handler for direct invocations (CONTRACT section 4), the REST API (section 5),
@@ -44,13 +45,18 @@ export async function handler(event: unknown, context: Context): Promise<TokenRe
   const api = isApiGatewayEvent(event) ? event : undefined;
   try {
     if ('error' in container) throw container.error;
-    if (isScheduledEvent(event)) return await scheduledRefresh(container, startedAtMs, context);
+    // Which qualifier may run what is decided before any secret is read (CONTRACT section 8).
+    if (isScheduledEvent(event)) {
+      requireScheduleQualifier(container.config.credentialSets, context.invokedFunctionArn);
+      return await scheduledRefresh(container, startedAtMs, context);
+    }
+    refuseOutsideSchedule(context.invokedFunctionArn);
     // The set comes from what AWS vouches for (alias, API path), before any secret is read.
     const sets = container.config.credentialSets;
     const { set, request } = api ? parseApiEvent(api, sets, context.invokedFunctionArn) : parseInvocation(event, sets, context.invokedFunctionArn);
     telemetry.logger.appendKeys({ credentialSet: set.name });
     const result = await vend(container, set, request, { startedAtMs, context, api });
-    return api ? jsonResponse(200, result) : result;
+    return api ? tokenResponse(result, request) : result;
   } catch (error) {
     const publicError = toPublicError(error, context.awsRequestId);
     logFailure(telemetry.logger, publicError, error);
@@ -63,12 +69,12 @@ export async function handler(event: unknown, context: Context): Promise<TokenRe
 }
 
 async function vend(
-  { services, perSetMetrics }: Container,
+  { services, namedSets }: Container,
   set: CredentialSet,
   request: TokenRequest,
   invocation: { startedAtMs: number; context: Context; api?: APIGatewayProxyEvent },
 ): Promise<TokenResult> {
-  measureForSet(telemetry.metrics, set, perSetMetrics);
+  measureForSet(telemetry.metrics, set, namedSets);
   const audience = resolveAudience(request.audience, set);
   const token = await services.get(set)!.vend({ ...request, audience, deadlineMs: deadlineOf(invocation.context, invocation.startedAtMs), startedAtMs: invocation.startedAtMs });
   countServed(telemetry.metrics, token.source);
@@ -78,22 +84,21 @@ async function vend(
   return result;
 }
 
-async function scheduledRefresh({ services, perSetMetrics }: Container, startedAtMs: number, context: Context): Promise<ScheduledAnswer> {
-  const { results, firstError } = await refreshAllSets(services, deadlineOf(context, startedAtMs), context.awsRequestId, {
-    before: (set) => {
-      telemetry.logger.appendKeys({ credentialSet: set.name });
-      measureForSet(telemetry.metrics, set, perSetMetrics);
-    },
-    after: (_set, { result }) => {
-      if (result.minted) publishMintCount(telemetry.metrics, result.minted);
-      telemetry.logger.info('Scheduled refresh done', { ...result });
-      // Each set's metrics go out under its own name before the next set runs.
-      flushMetrics(telemetry.metrics);
-    },
+async function scheduledRefresh({ services, namedSets }: Container, startedAtMs: number, context: Context): Promise<ScheduledAnswer> {
+  const runs = await refreshAllSets(services, deadlineOf(context, startedAtMs), context.awsRequestId, (set, run) => {
+    // Sets run side by side: each has telemetry of its own, so its metrics go out under its name.
+    const forSet = telemetryForSet(telemetry, set);
+    return inSetRun(forSet, async () => {
+      measureForSet(forSet.metrics, set, namedSets);
+      const done = await run();
+      if (done.result.minted) publishMintCount(forSet.metrics, done.result.minted);
+      forSet.logger[done.result.outcome === 'done' ? 'info' : 'warn']('Scheduled refresh done', { ...done.result });
+      flushMetrics(forSet.metrics);
+      return done;
+    });
   });
-  // Fail the invocation, so the function's error alarm sees a refresh that does not work.
-  if (firstError) throw firstError;
-  return perSetMetrics ? { credentialSets: results } : results[DEFAULT_SET_NAME]!;
+  // A failed run throws, so that Lambda counts it and the scheduled refresh alarm sees it.
+  return scheduledAnswer(runs, namedSets, context.awsRequestId);
 }
 
 /** Leave a second for answering after the last wait or call. */

@@ -1,5 +1,7 @@
 import './local/quiet-sdk';
-import { startLocalApi, type ApiHandler, type LocalApi } from './local/api-server';
+import type { Context } from 'aws-lambda';
+import { DEFAULT_SET_NAME } from '../lambda/config/credential-sets';
+import { startLocalApi, type LocalApi } from './local/api-server';
 import { readyBanner } from './local/banner';
 import { concurrentInvocationScope } from './local/invocation-scope';
 import { startLocalServices, type LocalServices } from './local/services';
@@ -12,7 +14,7 @@ import { readStartSettings, StartError } from './local/settings';
  * labelled stand-in issuer. Ctrl-C (SIGINT) or SIGTERM stops everything it started.
  */
 async function main(): Promise<void> {
-  const settings = readStartSettings(process.env);
+  const settings = readStartSettings(process.env, process.argv.slice(2));
   // Requests may overlap: each runs in its own invocation context, as in Lambda. Set up
   // before anything uses the AWS SDK, which otherwise creates a single-invocation store.
   const inScope = await concurrentInvocationScope();
@@ -29,11 +31,15 @@ async function main(): Promise<void> {
   try {
     // The secret reaches the handler through the local Secrets Manager only, and the
     // handler's AWS calls use the local services' dummy credentials only.
-    for (const name of ['WLL_CLIENT_ID', 'WLL_CLIENT_SECRET', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[name];
+    // The sets are the handler's as npm start built them (handlerEnv), never the user's own variables.
+    for (const name of ['WLL_CLIENT_ID', 'WLL_CLIENT_SECRET', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'CREDENTIALS_SECRET_ID', 'CREDENTIAL_SETS']) delete process.env[name];
     Object.assign(process.env, services.handlerEnv);
     // Loaded after its environment is set, as a container does.
-    const { handler } = (await import('../lambda/handler')) as { handler: ApiHandler };
-    started.api = await startLocalApi((event, context) => inScope(context.awsRequestId, () => handler(event, context)), settings.port);
+    const { handler } = (await import('../lambda/handler')) as { handler: (event: unknown, context: Context) => Promise<unknown> };
+    const inInvocation = (event: unknown, context: Context) => inScope(context.awsRequestId, () => handler(event, context));
+    // Lambda's Invoke API on the same port: the unqualified function, $LATEST, and an alias per named set.
+    const aliases = settings.config.credentialSets.map((set) => set.name).filter((name) => name !== DEFAULT_SET_NAME);
+    started.api = await startLocalApi(inInvocation, settings.port, { invokeHandler: inInvocation, aliases });
   } catch (error) {
     await services.stop();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

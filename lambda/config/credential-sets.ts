@@ -38,13 +38,19 @@ export const SET_NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 
 const SET_KEYS = ['secretId', 'wllRegion', 'tokenUrl', 'audience', 'allowedAudiences'];
 const VARIABLE = 'CREDENTIAL_SETS';
+/**
+ * Optional: a set without `secretId` reads the secret named `<prefix><set name>`. The construct
+ * names the secrets it creates so, which keeps CREDENTIAL_SETS within Lambda's 4 KB environment:
+ * a secret's ARN is about 140 bytes, a set's name at most 40.
+ */
+export const SECRET_PREFIX_VARIABLE = 'CREDENTIAL_SETS_SECRET_PREFIX';
 const EXAMPLE = '{"eu-prod": {"secretId": "wll/eu-prod", "wllRegion": "eu"}}';
 
 /**
  * Parses `CREDENTIAL_SETS`: a JSON object from set name to settings. Every problem is a
  * ConfigurationError naming the set and the key; values are echoed back clipped.
  */
-export function parseCredentialSets(value: string | undefined): CredentialSet[] {
+export function parseCredentialSets(value: string | undefined, secretPrefix?: string): CredentialSet[] {
   if (value === undefined) return [];
   let parsed: unknown;
   try {
@@ -60,10 +66,10 @@ export function parseCredentialSets(value: string | undefined): CredentialSet[] 
   if (names.length > MAX_CREDENTIAL_SETS) {
     throw new ConfigurationError(`${VARIABLE} names ${names.length} sets: at most ${MAX_CREDENTIAL_SETS} are allowed.`);
   }
-  return names.map((name) => Object.freeze(parseSet(name, parsed[name])));
+  return names.map((name) => Object.freeze(parseSet(name, parsed[name], secretPrefix)));
 }
 
-function parseSet(name: string, settings: unknown): CredentialSet {
+function parseSet(name: string, settings: unknown, secretPrefix: string | undefined): CredentialSet {
   if (!SET_NAME_PATTERN.test(name) || name === DEFAULT_SET_NAME) {
     throw new ConfigurationError(
       `${VARIABLE} names a set '${clip(name, 48)}': a set name is 1 to 40 lowercase letters, digits or '-', starting with a letter, ` +
@@ -79,8 +85,12 @@ function parseSet(name: string, settings: unknown): CredentialSet {
     throw new ConfigurationError(`${where} has an unknown key '${clip(unknown, 48)}': the keys are ${SET_KEYS.join(', ')}.`);
   }
   const key = (k: string) => `${where} key ${k}`;
-  const secretId = text(key('secretId'), settings.secretId);
-  if (secretId === undefined) throw new ConfigurationError(`${key('secretId')} is missing: give the name or ARN of the set's Secrets Manager secret.`);
+  const secretId = text(key('secretId'), settings.secretId) ?? (secretPrefix === undefined ? undefined : `${secretPrefix}${name}`);
+  if (secretId === undefined) {
+    throw new ConfigurationError(
+      `${key('secretId')} is missing: give the name or ARN of the set's Secrets Manager secret (or set ${SECRET_PREFIX_VARIABLE}, for secrets named <prefix>${name}).`,
+    );
+  }
   const region = text(key('wllRegion'), settings.wllRegion);
   const wllRegion = parseRegion(key('wllRegion'), region ?? 'eu');
   const tokenUrl = text(key('tokenUrl'), settings.tokenUrl);

@@ -15,7 +15,7 @@ import {
   type WllRegion,
 } from './value-parsers';
 import { CLOCK_SKEW_TOLERANCE_MS } from '../core/clock-skew';
-import { DEFAULT_SET_NAME, parseCredentialSets, type CredentialSet } from './credential-sets';
+import { DEFAULT_SET_NAME, parseCredentialSets, SECRET_PREFIX_VARIABLE, type CredentialSet } from './credential-sets';
 import { ConfigurationError } from '../core/errors';
 import { DEFAULT_RETRY_POLICY } from '../issuer/retry-policy';
 
@@ -72,7 +72,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function loadConfig(env: Env): Config {
   const wllRegion = parseRegion('WLL_REGION', read(env, 'WLL_REGION') ?? 'eu');
   const defaultAudience = parseAudience('WLL_AUDIENCE', read(env, 'WLL_AUDIENCE') ?? DEFAULT_AUDIENCE);
-  const named = parseCredentialSets(read(env, 'CREDENTIAL_SETS'));
+  const named = parseCredentialSets(read(env, 'CREDENTIAL_SETS'), read(env, SECRET_PREFIX_VARIABLE));
   // With named sets, the section 1 secret is optional: without it there is no default set.
   const secretId = named.length > 0 ? read(env, 'CREDENTIALS_SECRET_ID') : required(env, 'CREDENTIALS_SECRET_ID');
   const section1 = {

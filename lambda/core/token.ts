@@ -22,6 +22,11 @@ export function isServable(token: IssuedToken, nowMs: number, marginSeconds: num
   return secondsLeft(token, nowMs) > marginSeconds;
 }
 
+/** The last instant (epoch ms) at which the token is still servable: after it, it has no more than the margin left. */
+export function servableUntilMs(token: IssuedToken, marginSeconds: number): number {
+  return (token.expiresAt - marginSeconds - 1) * 1000;
+}
+
 /** No token lives longer than this (CONTRACT section 7): a longer lifetime is an invalid answer. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
 

@@ -20,6 +20,17 @@ export const PLACEHOLDER_SECRET_TEMPLATE = {
   placeholder: 'Replace this whole value with {"client_id": "...", "client_secret": "..."}',
 } as const;
 
+/**
+ * The secret still holds the placeholder its stack wrote: the set is not set up yet, which is
+ * an operator's next step, not a fault (the scheduled refresh reports it apart from failures).
+ * Callers see a CredentialsError like any other.
+ */
+export class CredentialsNotSetUpError extends CredentialsError {
+  constructor(secretId: string) {
+    super('unavailable', `WLL client credentials not set yet in secret ${secretId}: put them with ${putSecretCommand(secretId)}`);
+  }
+}
+
 /** The command an operator runs to fill the secret; quoted in error messages and the docs. */
 export function putSecretCommand(secretId: string): string {
   return (
@@ -43,12 +54,7 @@ export function parseCredentialsSecret(secretString: string, secretId: string): 
     throw unusable(secretId, 'is not a JSON object');
   }
   const fields = parsed as Record<string, unknown>;
-  if ('placeholder' in fields && isBlank(fields.client_id)) {
-    throw new CredentialsError(
-      'unavailable',
-      `WLL client credentials not set yet in secret ${secretId}: put them with ${putSecretCommand(secretId)}`,
-    );
-  }
+  if ('placeholder' in fields && isBlank(fields.client_id)) throw new CredentialsNotSetUpError(secretId);
   return { clientId: requireKey(fields, 'client_id', secretId), clientSecret: requireKey(fields, 'client_secret', secretId) };
 }
 

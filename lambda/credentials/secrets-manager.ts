@@ -115,15 +115,22 @@ export class SecretsManagerCredentials implements CredentialsSource {
   private async readOnce(deadline: Deadline): Promise<ClientCredentials> {
     const readAt = this.now();
     const fallback = this.fallback();
+    const capMs = fallback ? READ_CAP_WITH_FALLBACK_MS : READ_CAP_MS;
+    const signal = signalBefore(deadline, capMs, readAt);
     let secret: string;
     try {
-      secret = await this.fetchSecretString(signalBefore(deadline, fallback ? READ_CAP_WITH_FALLBACK_MS : READ_CAP_MS, readAt));
+      secret = await this.fetchSecretString(signal);
     } catch (error) {
       // A binary value is the operator's doing, not an outage: no fallback for it.
       if (error instanceof CredentialsError) throw error;
       const failure = describeReadFailure(this.secretId, error);
-      this.lastFailureAt = this.now();
-      this.options.onReadFailure?.(failure, fallback !== undefined);
+      // A read cut short by the invocation's own deadline, before Secrets Manager had its whole
+      // time, says nothing about Secrets Manager: it is neither reported nor remembered as its failure.
+      const cutByOurDeadline = signal.aborted && deadline - readAt < capMs;
+      if (!cutByOurDeadline) {
+        this.lastFailureAt = this.now();
+        this.options.onReadFailure?.(failure, fallback !== undefined);
+      }
       if (fallback) return fallback;
       throw failure;
     }
@@ -133,6 +140,8 @@ export class SecretsManagerCredentials implements CredentialsSource {
   }
 
   private async fetchSecretString(signal: AbortSignal): Promise<string> {
+    // No time left: no request at all, rather than one aborted as it leaves.
+    if (signal.aborted) throw signal.reason;
     const output = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }), { abortSignal: signal });
     if (typeof output.SecretString !== 'string') {
       throw new CredentialsError(
@@ -153,6 +162,7 @@ function describeReadFailure(secretId: string, error: unknown): CredentialsError
     AccessDeniedException: 'the function is not allowed to read it: grant secretsmanager:GetSecretValue on this secret (and kms:Decrypt on its key)',
     DecryptionFailure: "Secrets Manager could not decrypt it: check the secret's KMS key and the function's kms:Decrypt permission",
     InvalidRequestException: 'the secret is not in a readable state (it may be scheduled for deletion): restore it or point CREDENTIALS_SECRET_ID at another secret',
+    DeadlineReached: 'this invocation had no time left to read it: try again',
     AbortError: 'Secrets Manager did not answer in the time this invocation had: try again; if it persists, check the Secrets Manager endpoint and the function network',
     TimeoutError: 'Secrets Manager did not answer in the time this invocation had: try again; if it persists, check the Secrets Manager endpoint and the function network',
   };

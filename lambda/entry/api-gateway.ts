@@ -3,9 +3,10 @@
  * token request for a credential set, and results and errors turned into JSON answers.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { MethodNotAllowedError, NotFoundError, RateLimitedError, type VendorError } from '../core/errors';
+import { BadRequestError, MethodNotAllowedError, NotFoundError, RateLimitedError, type VendorError } from '../core/errors';
 import { DEFAULT_SET_NAME, type CredentialSet } from '../config/credential-sets';
 import { parseQuery, type TokenRequest } from './token-request';
+import type { TokenResult } from './token-result';
 import { setForApiPath } from './set-selection';
 
 /** The routes of the REST API (CONTRACT sections 5 and 8) and what each asks for. */
@@ -45,8 +46,20 @@ export function parseApiEvent(event: APIGatewayProxyEvent, sets: readonly Creden
   if (event.httpMethod.toUpperCase() !== route.method) {
     throw new MethodNotAllowedError(route.method, `${path} accepts ${route.method} only.`);
   }
+  if (hasBody(event)) throw bodyRefused(route, set.name === DEFAULT_SET_NAME ? path : `/sets/${set.name}${path}`);
   const query = parseQuery(event.queryStringParameters, event.multiValueQueryStringParameters, { refresh: route.forceRefresh });
   return { set, request: { ...query, forceRefresh: route.forceRefresh } };
+}
+
+/** Any body at all, JSON or not: a caller who sends one expects it to be read (CONTRACT section 5). */
+function hasBody(event: APIGatewayProxyEvent): boolean {
+  return typeof event.body === 'string' ? event.body !== '' : event.body !== null && event.body !== undefined;
+}
+
+/** Never silently ignored: a body naming another audience would otherwise get the default audience's token. */
+function bodyRefused(route: { method: string; forceRefresh: boolean }, path: string): BadRequestError {
+  const example = `?audience=staging.wlloyalty.net${route.forceRefresh ? '&replacesTokenSha256=<hex SHA-256 of the refused token>' : ''}`;
+  return new BadRequestError(`${route.method} ${path} takes no request body: its parameters go in the query string, such as ${example}; send the request without a body.`);
 }
 
 /**
@@ -79,6 +92,22 @@ const COMMON_HEADERS = {
 
 export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return { statusCode, headers: { ...COMMON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+/**
+ * Says on a refresh's answer what the refresh did, since a 200 alone cannot (header
+ * `X-Token-Refresh`): `minted`, a new token came from WLL for it; `already-replaced`, the token
+ * named by `replacesTokenSha256` had been replaced already and the newer one is returned;
+ * `skipped-recent`, no token was named and the current one is under a minute old, so it is
+ * returned as it is (name the refused token to have it replaced).
+ */
+export const REFRESH_OUTCOME_HEADER = 'X-Token-Refresh';
+
+/** The 200 answer with a token; a refresh's answer also says what the refresh did. */
+export function tokenResponse(result: TokenResult, request: TokenRequest): APIGatewayProxyResult {
+  if (!request.forceRefresh) return jsonResponse(200, result);
+  const outcome = result.source === 'issuer' ? 'minted' : request.replacesTokenSha256 !== undefined ? 'already-replaced' : 'skipped-recent';
+  return jsonResponse(200, result, { [REFRESH_OUTCOME_HEADER]: outcome });
 }
 
 /** The error's status and code, with the headers RFC 9110 asks for on 405 and 503. */

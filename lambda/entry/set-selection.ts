@@ -16,6 +16,14 @@ import { BadRequestError, NotFoundError } from '../core/errors';
  */
 export const API_GATEWAY_ALIAS = 'api_gateway';
 
+/**
+ * The alias the EventBridge schedule invokes when the function serves named sets: the only
+ * qualifier through which a scheduled event refreshes every set. Like API_GATEWAY_ALIAS, its
+ * '_' keeps it apart from every set name, and no grant names it: only the rule's own
+ * permission (events.amazonaws.com, for that rule's ARN) covers it.
+ */
+export const SCHEDULE_ALIAS = 'scheduled_refresh';
+
 /** Set names quoted in a message, at most; the rest are counted. */
 const MAX_NAMES_LISTED = 10;
 
@@ -25,6 +33,40 @@ export function invokedQualifier(invokedFunctionArn: unknown): string | undefine
   // arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]
   const qualifier = invokedFunctionArn.split(':')[7];
   return qualifier === '' ? undefined : qualifier;
+}
+
+/** True when the function serves named sets (CREDENTIAL_SETS), not the default set alone. */
+export function servesNamedSets(sets: readonly CredentialSet[]): boolean {
+  return sets.some((set) => set.name !== DEFAULT_SET_NAME);
+}
+
+/**
+ * True when an event came through the API's own alias, so what API Gateway put in it (the
+ * caller's identity, the path) is API Gateway's word. Without named sets there is no such
+ * alias: API Gateway invokes the unqualified function, as any invoker of the default set can.
+ */
+export function cameThroughApi(invokedFunctionArn: unknown): boolean {
+  return invokedQualifier(invokedFunctionArn) === API_GATEWAY_ALIAS;
+}
+
+/**
+ * Lets a scheduled event refresh every set only through the schedule's own alias (CONTRACT
+ * section 8): through a set's alias it would reach the other sets' secrets, quotas and
+ * counts. Without named sets there is one set, which every invoker may already refresh, so
+ * any qualifier will do, as before. Decided before any secret is read; the message names no set.
+ */
+export function requireScheduleQualifier(sets: readonly CredentialSet[], invokedFunctionArn: unknown): void {
+  if (!servesNamedSets(sets) || invokedQualifier(invokedFunctionArn) === SCHEDULE_ALIAS) return;
+  throw new BadRequestError(
+    `A scheduled event is accepted only through the alias ${SCHEDULE_ALIAS}, which the EventBridge schedule invokes: ` +
+      'to get a token, send {} or {"audience": "..."} instead.',
+  );
+}
+
+/** Through the schedule's alias, only the scheduled event is served: anything else is refused before any secret is read. */
+export function refuseOutsideSchedule(invokedFunctionArn: unknown): void {
+  if (invokedQualifier(invokedFunctionArn) !== SCHEDULE_ALIAS) return;
+  throw new BadRequestError(`The alias ${SCHEDULE_ALIAS} serves the EventBridge schedule only: invoke the alias of your credential set.`);
 }
 
 /** The name of the set the invoked ARN selects: the set whose name is the alias, else `default`. */

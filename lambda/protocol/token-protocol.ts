@@ -7,7 +7,7 @@
 import { CLOCK_SKEW_TOLERANCE_MS } from '../core/clock-skew';
 import { settledBy, type Deadline } from '../core/deadline';
 import { CredentialsError, IssuerError, RateLimitedError } from '../core/errors';
-import { isServable, isYoungerThanForceRefreshLimit, longestLived, secondsLeft, type IssuedToken } from '../core/token';
+import { isServable, isYoungerThanForceRefreshLimit, longestLived, secondsLeft, servableUntilMs, type IssuedToken } from '../core/token';
 import type { TokenIssuer } from '../issuer/wll-token-issuer';
 import type { Lease, LeaseResult } from '../table/lease-store';
 import type { MintCount } from '../table/mint-counter';
@@ -71,6 +71,12 @@ export interface ProtocolDependencies {
 export const EARLY_REFRESH_BUDGET_MS = 2_400;
 /** Of that budget, the issuer gets all but this (storing and counting the token, at once, must still fit). */
 const EARLY_REFRESH_STORE_RESERVE_MS = 300;
+/**
+ * An early refresh also ends this long before the held token stops being servable, so the
+ * caller leaves with it (or a newer one) while it has more than the margin left: the issuer
+ * stops EARLY_REFRESH_STORE_RESERVE_MS earlier still, and letting the lease go takes at most 500 ms.
+ */
+const EARLY_REFRESH_SERVABLE_RESERVE_MS = 500;
 /**
  * The holder stops asking the issuer this long before its lease lapses, so requests never
  * overlap, even with another container's clock up to the stated tolerance ahead.
@@ -214,7 +220,11 @@ export class TokenProtocol {
    * One caller of this container at a time renews a token in the last part of its life,
    * inline and within `answerBy`; whatever goes wrong, it gets the current token (`keep`).
    */
-  private refreshAheadIfDue(k: TokenKey, keep: Served, answerBy: Deadline): Promise<Served> {
+  private refreshAheadIfDue(k: TokenKey, keep: Served, budgetBy: Deadline): Promise<Served> {
+    // Never past the held token's servability (CONTRACT section 7): a caller that came with a
+    // servable token leaves with it. Too close to that moment for an issuer request, none starts.
+    const answerBy = Math.min(budgetBy, servableUntilMs(keep.token, this.settings.refreshMarginSeconds) - EARLY_REFRESH_SERVABLE_RESERVE_MS);
+    if (answerBy - this.now() <= EARLY_REFRESH_STORE_RESERVE_MS) return Promise.resolve(keep);
     return this.schedule.startIfDue(k.key) ? this.refreshAhead(k, keep, answerBy) : Promise.resolve(keep);
   }
 
@@ -395,8 +405,9 @@ export class TokenProtocol {
   }
 
   /**
-   * The token is answered only while it is servable: an inline early refresh may have taken
-   * long enough for the current token to fall to the margin, and then the caller has none.
+   * The token is answered only while it is servable. The early refresh ends before the held
+   * token stops being servable, so only a stalled process gets here with a token at the margin,
+   * and then the caller has none: it waits like any caller without one.
    */
   private answerable(k: TokenKey, deadline: Deadline): (served: Served) => Served | Promise<Served> {
     return (served) => (this.isServable(served.token) ? served : this.flight(`serve ${k.key}`, () => this.loadOrObtain(k, deadline)));

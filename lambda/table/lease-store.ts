@@ -60,7 +60,8 @@ export interface LeaseResult {
  * The refresh lease: at most one container at a time asks the issuer for a given key
  * (CONTRACT section 3). It lapses on its own, so a crashed holder blocks nobody for
  * long. It is fenced (DESIGN 15): every acquisition writes a new id, and a release is
- * conditional on that id and on the lease not having lapsed. The same item records a
+ * conditional on that id and on the lease not having lapsed. An acquisition refused by an
+ * item holding its own id was applied by an earlier attempt of the same request: it holds it. The same item records a
  * shared back-off after a 429, a failing issuer or an answer the function cannot use, and
  * a remembered rejection of the credentials (the key is derived from them, so new credentials start clean).
  */
@@ -115,7 +116,12 @@ export class DynamoDbLeaseStore implements LeaseStore {
       );
       return { kind: 'acquired', lease };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return refusal(error.Item ?? {}, now);
+      if (error instanceof ConditionalCheckFailedException) {
+        // The SDK resends a request whose answer was lost (a 500, a reset connection): when the
+        // first attempt was applied, the resent one fails against it. Our own id is our lease.
+        if (error.Item?.leaseId?.S === lease.id) return { kind: 'acquired', lease };
+        return refusal(error.Item ?? {}, now);
+      }
       if (mayHaveBeenApplied(error)) throw new AcquisitionInDoubt(lease, error);
       throw error;
     }

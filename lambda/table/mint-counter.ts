@@ -2,8 +2,8 @@
  * The shared count of minted tokens per client and month, per day and audience, and of forced
  * refreshes: what the budget alarm and the dashboard read.
  */
-import { createHash } from 'node:crypto';
-import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { createHash, randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 
 /** Tokens minted for one set of credentials, shared by all containers through the table. */
 export interface MintCount {
@@ -41,7 +41,12 @@ export function credentialsRef(tokenUrl: string, clientId: string): string {
 
 /**
  * Items: `pk` = mints#<ref>#<YYYY-MM>, `total`, `forced`, `d<DD>` (a day, all audiences),
- * `d<DD> <audience>` (a day, one audience), `ttl`.
+ * `d<DD> <audience>` (a day, one audience), `lastMint` (the id of the last mint counted), `ttl`.
+ *
+ * Each count carries a new id and is conditional on it not being the last one counted: the
+ * SDK resends a request whose answer was lost (a 500, a reset connection) unchanged, and the
+ * resent one then finds its own id and counts nothing. Only another mint of the same client
+ * counted between the two attempts (milliseconds apart) could let a retry count twice.
  */
 export class DynamoDbMintCounter implements MintCounter {
   constructor(
@@ -53,24 +58,34 @@ export class DynamoDbMintCounter implements MintCounter {
   async record(ref: string, mint: MintRecord, signal: AbortSignal): Promise<MintCount> {
     const { month, day, ttl } = period(this.now());
     const increments = ['#total', '#day', '#audienceDay', ...(mint.forced ? ['#forced'] : [])];
-    const { Attributes = {} } = await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: { pk: { S: `${MINT_KEY_PREFIX}${ref}#${month}` } },
-        UpdateExpression: `SET ${increments.map((name) => `${name} = if_not_exists(${name}, :zero) + :one`).join(', ')}, #ttl = :ttl`,
-        ExpressionAttributeNames: {
-          '#total': 'total',
-          '#day': day,
-          '#audienceDay': `${day} ${mint.audience}`,
-          '#ttl': 'ttl',
-          ...(mint.forced ? { '#forced': 'forced' } : {}),
-        },
-        ExpressionAttributeValues: { ':zero': { N: '0' }, ':one': { N: '1' }, ':ttl': { N: String(ttl) } },
-        ReturnValues: 'ALL_NEW',
-      }),
-      { abortSignal: signal },
-    );
-    return { today: Number(Attributes[day]?.N ?? 0), thisMonth: Number(Attributes.total?.N ?? 0) };
+    const mintId = randomUUID();
+    let counted: Record<string, AttributeValue>;
+    try {
+      ({ Attributes: counted = {} } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: `${MINT_KEY_PREFIX}${ref}#${month}` } },
+          UpdateExpression: `SET ${increments.map((name) => `${name} = if_not_exists(${name}, :zero) + :one`).join(', ')}, lastMint = :mint, #ttl = :ttl`,
+          ConditionExpression: 'attribute_not_exists(lastMint) OR lastMint <> :mint',
+          ExpressionAttributeNames: {
+            '#total': 'total',
+            '#day': day,
+            '#audienceDay': `${day} ${mint.audience}`,
+            '#ttl': 'ttl',
+            ...(mint.forced ? { '#forced': 'forced' } : {}),
+          },
+          ExpressionAttributeValues: { ':zero': { N: '0' }, ':one': { N: '1' }, ':mint': { S: mintId }, ':ttl': { N: String(ttl) } },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+        { abortSignal: signal },
+      ));
+    } catch (error) {
+      // Only our own id fails the condition: an earlier attempt of this very request counted it.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      counted = error.Item ?? {};
+    }
+    return { today: Number(counted[day]?.N ?? 0), thisMonth: Number(counted.total?.N ?? 0) };
   }
 
   async read(ref: string, signal: AbortSignal): Promise<MintCount> {

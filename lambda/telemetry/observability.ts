@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { CredentialSet } from '../config/credential-sets';
@@ -17,6 +18,8 @@ import type { ProtocolEvents, TokenSource } from '../protocol/token-protocol';
 export interface Telemetry {
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The `service` of every log line and metric. */
+  readonly serviceName: string;
 }
 
 export function createTelemetry(env: Readonly<Record<string, string | undefined>>): Telemetry {
@@ -24,7 +27,37 @@ export function createTelemetry(env: Readonly<Record<string, string | undefined>
   return {
     logger: new Logger({ serviceName }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
+    serviceName,
   };
+}
+
+/**
+ * The telemetry of a credential set's run beside other sets' (the scheduled refresh): metrics of
+ * its own, so that what one set records never goes out under another's name, and a logger that
+ * names the set. Run the set's work with `inSetRun`.
+ */
+export function telemetryForSet(telemetry: Telemetry, set: CredentialSet): Telemetry {
+  return {
+    logger: telemetry.logger.createChild({ persistentKeys: { credentialSet: set.name } }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: telemetry.serviceName }),
+    serviceName: telemetry.serviceName,
+  };
+}
+
+/**
+ * The set run the current code works for. The observers below are wired once per container and
+ * shared by sets; they write to the run they are called from (AsyncLocalStorage follows the
+ * awaits), else to the container's telemetry, as every invocation for one set does.
+ */
+const setRuns = new AsyncLocalStorage<Telemetry>();
+
+/** Runs `work` so that what the observers record goes to `telemetry` (see telemetryForSet). */
+export function inSetRun<T>(telemetry: Telemetry, work: () => Promise<T>): Promise<T> {
+  return setRuns.run(telemetry, work);
+}
+
+function active(telemetry: Telemetry): Telemetry {
+  return setRuns.getStore() ?? telemetry;
 }
 
 const SERVED_METRIC: Record<TokenSource, string> = {
@@ -44,8 +77,9 @@ export const QUOTA_WARNING_PERCENT = 20;
  * Counts every issuer request, its latency, and failures in all and by kind; reads the
  * issuer's rate-limit and quota headers on every answer (issue 11), tolerant of anything.
  */
-export function issuerMetrics({ logger, metrics }: Telemetry): IssuerObserver {
+export function issuerMetrics(telemetry: Telemetry): IssuerObserver {
   return ({ outcome, latencyMs, headers }) => {
+    const { logger, metrics } = active(telemetry);
     metrics.addMetric(MetricName.issuerRequests, MetricUnit.Count, 1);
     metrics.addMetric(MetricName.issuerLatency, MetricUnit.Milliseconds, latencyMs);
     if (outcome !== 'Success') {
@@ -56,7 +90,7 @@ export function issuerMetrics({ logger, metrics }: Telemetry): IssuerObserver {
   };
 }
 
-function publishQuota({ logger, metrics }: Telemetry, headers: Headers): void {
+function publishQuota({ logger, metrics }: Pick<Telemetry, 'logger' | 'metrics'>, headers: Headers): void {
   const report = parseIssuerQuotaHeaders(headers, Date.now());
   const remaining = report.rateLimit?.remaining;
   if (remaining !== undefined) metrics.addMetric(MetricName.issuerRateLimitRemaining, MetricUnit.Count, remaining);
@@ -86,20 +120,22 @@ export function publishMintCount(metrics: Metrics, count: MintCount): void {
 
 /** What the refresh protocol reports: mints, refreshes ahead that did not land, unusable items. */
 export function protocolEvents(telemetry: Telemetry): ProtocolEvents {
-  const { logger, metrics } = telemetry;
   return {
     minted({ audience, forced, count }) {
+      const { logger, metrics } = active(telemetry);
       metrics.addMetric(MetricName.tokensMinted, MetricUnit.Count, 1);
       if (forced) metrics.addMetric(MetricName.forcedRefreshes, MetricUnit.Count, 1);
       if (count) publishMintCount(metrics, count);
       logger.info('Token minted', { audience, forced, mintedToday: count?.today, mintedThisMonth: count?.thisMonth });
     },
     earlyRefreshFailed(audience, error) {
+      const { logger, metrics } = active(telemetry);
       metrics.addMetric(MetricName.earlyRefreshFailures, MetricUnit.Count, 1);
       const { name, message } = error instanceof Error ? error : new Error(String(error));
       logger.warn('Refresh ahead of expiry did not land; the current token is still served', { audience, errorName: name, errorMessage: message });
     },
     unusableItem(audience) {
+      const { logger, metrics } = active(telemetry);
       metrics.addMetric(MetricName.cacheItemUnusable, MetricUnit.Count, 1);
       logger.warn('A token item in the table could not be used (does not open, damaged or absurd expiry); it is replaced', { audience });
     },
@@ -107,8 +143,9 @@ export function protocolEvents(telemetry: Telemetry): ProtocolEvents {
 }
 
 /** The DynamoDB cache failed: warn (with the AWS error's name only) and count it. */
-export function cacheUnavailable({ logger, metrics }: Telemetry): (operation: CacheOperation, error: unknown) => void {
+export function cacheUnavailable(telemetry: Telemetry): (operation: CacheOperation, error: unknown) => void {
   return (operation, error) => {
+    const { logger, metrics } = active(telemetry);
     const errorName = error instanceof Error ? error.name : 'UnknownError';
     logger.warn('DynamoDB token cache unavailable; vending without it for a few seconds', { operation, errorName });
     metrics.addMetric(MetricName.cacheUnavailable, MetricUnit.Count, 1);
@@ -116,8 +153,9 @@ export function cacheUnavailable({ logger, metrics }: Telemetry): (operation: Ca
 }
 
 /** Secrets Manager could not be read: warn, count, and say whether the last credentials stay in use. */
-export function secretUnavailable({ logger, metrics }: Telemetry): (error: CredentialsError, servedStale: boolean) => void {
+export function secretUnavailable(telemetry: Telemetry): (error: CredentialsError, servedStale: boolean) => void {
   return (error, servedStale) => {
+    const { logger, metrics } = active(telemetry);
     metrics.addMetric(MetricName.secretUnavailable, MetricUnit.Count, 1);
     logger.warn(servedStale ? 'Secrets Manager unavailable; the credentials read last stay in use (up to an hour)' : 'Secrets Manager unavailable', {
       errorMessage: error.message,
@@ -129,8 +167,10 @@ export function secretUnavailable({ logger, metrics }: Telemetry): (error: Crede
  * With CREDENTIAL_SETS, what this invocation records for `set` is published twice over
  * in one document: with the dimensions {service}, as always (the existing alarms keep
  * working), and with {service, credentialSet} (SETS.md point 4). Without it the metrics
- * are exactly as before. One invocation is for one set; the scheduled refresh flushes
- * between sets.
+ * are exactly as before. One invocation is for one set; the scheduled refresh gives each
+ * set's run metrics of its own (telemetryForSet). With invocations at once (Managed Instances),
+ * Powertools keeps each one's dimensions and metrics apart in Lambda's InvokeStore
+ * (test/runtime/metrics-per-set.test.ts).
  */
 export function measureForSet(metrics: Metrics, set: CredentialSet, perSet: boolean): void {
   if (!perSet) return;

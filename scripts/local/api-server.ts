@@ -2,12 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { API_GATEWAY_ALIAS } from '../../lambda/entry/set-selection';
+import { serveInvoke, LAMBDA_API_PREFIX, type InvokeHandler } from './invoke-api';
 import { lambdaContext, restProxyEvent } from './lambda-events';
 
 /**
  * The REST API on loopback, for `npm start` and the tests: each request becomes the
  * API Gateway proxy event the deployed API would send (without IAM), and the
- * handler's statusCode, headers and body go back as they are.
+ * handler's statusCode, headers and body go back as they are. Lambda's Invoke API
+ * can share the port (invoke-api.ts).
  */
 
 /** The handler's signature, as lambda/handler.ts exports it. */
@@ -27,9 +29,26 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** API Gateway's integration timeout. */
 const TIMEOUT_MS = 29_000;
 
-/** Listens on 127.0.0.1 only: there is no authorization in front of the handler. */
-export async function startLocalApi(handler: ApiHandler, port: number): Promise<LocalApi> {
-  const server = createServer((req, res) => void serve(handler, req, res));
+export interface LocalApiOptions {
+  /** The function for Lambda's Invoke API on the same port (the handler, which takes any event). @default none: no Invoke API */
+  readonly invokeHandler?: InvokeHandler;
+  /** The function's aliases the Invoke API serves besides `$LATEST`: one per credential set. @default none */
+  readonly aliases?: readonly string[];
+}
+
+/** The deployed function's timeout (infra/token-function.ts): an invocation through the Invoke API ends there. */
+const FUNCTION_TIMEOUT_MS = 20_000;
+
+/**
+ * Listens on 127.0.0.1 only: there is no authorization in front of the handler. Serves the REST
+ * API's routes and, under `/2015-03-31/`, Lambda's Invoke API for the same handler.
+ */
+export async function startLocalApi(handler: ApiHandler, port: number, options: LocalApiOptions = {}): Promise<LocalApi> {
+  const { invokeHandler } = options;
+  const invoke = invokeHandler && { handler: invokeHandler, aliases: options.aliases ?? [], timeoutMs: FUNCTION_TIMEOUT_MS };
+  const server = createServer((req, res) =>
+    void (invoke && (req.url ?? '').startsWith(LAMBDA_API_PREFIX) ? serveInvoke(invoke, req, res) : serve(handler, req, res)),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {

@@ -2,12 +2,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createTokenTable, javaAvailable, localDynamoDbClient, startDynamoDbLocal } from '../../test/support/dynamodb-local';
 import { SecretsManagerStandIn } from '../../test/support/secrets-manager-stand-in';
 import { WllStandIn } from '../../test/support/wll-stand-in';
-import { LOCAL_SECRET_NAME, StartError, type StartSettings } from './settings';
+import { DEFAULT_SET_NAME } from '../../lambda/config/credential-sets';
+import { LOCAL_SECRET_NAME, StartError, type ClientCredentials, type StartSettings } from './settings';
+import { handlerCredentialSets } from './start-sets';
 
 /**
  * What the handler talks to under `npm start`: DynamoDB Local with the token table,
  * the Secrets Manager stand-in holding the credentials, and (without credentials)
- * the WLL stand-in issuer. All on loopback; `stop` ends everything it started.
+ * the WLL stand-in issuer, with a client of its own for every credential set. All on
+ * loopback; `stop` ends everything it started.
  */
 export interface LocalServices {
   /** The variables the handler needs on top of the user's (section 1 variables pass through). */
@@ -33,20 +36,32 @@ export async function startLocalServices(settings: StartSettings): Promise<Local
     const secrets = await SecretsManagerStandIn.start();
     stops.push(() => secrets.close());
 
+    const { credentialSets } = settings.config;
+    const named = credentialSets.filter((set) => set.name !== DEFAULT_SET_NAME);
+    const withDefault = credentialSets.length > named.length;
     let issuer: LocalServices['issuer'];
-    let credentials = settings.credentials;
-    if (credentials) {
-      issuer = { standIn: false, tokenUrl: settings.config.tokenUrl, clientId: credentials.clientId };
+    const given = settings.credentials;
+    if (given) {
+      // Real credentials serve the default set alone (settings.ts refuses them with sets).
+      issuer = { standIn: false, tokenUrl: settings.config.tokenUrl, clientId: given.clientId };
+      storeCredentials(secrets, LOCAL_SECRET_NAME, given);
     } else {
-      credentials = { clientId: `local-${randomUUID().slice(0, 8)}`, clientSecret: randomBytes(24).toString('base64url') };
-      const wll = await WllStandIn.start({ clients: [{ ...credentials, audiences: settings.config.allowedAudiences }] });
+      // Every set gets credentials of its own, known to the stand-in issuer for the set's audiences.
+      const clients = credentialSets.map((set) => ({
+        set,
+        clientId: `local-${set.name}-${randomUUID().slice(0, 8)}`,
+        clientSecret: randomBytes(24).toString('base64url'),
+        audiences: set.allowedAudiences,
+      }));
+      const wll = await WllStandIn.start({ clients });
       stops.push(() => wll.close());
-      issuer = { standIn: true, tokenUrl: wll.url, clientId: credentials.clientId };
+      for (const client of clients) storeCredentials(secrets, client.set.credentialsSecretId, client);
+      issuer = { standIn: true, tokenUrl: wll.url, clientId: clients[0]!.clientId };
     }
-    secrets.putSecretString(LOCAL_SECRET_NAME, JSON.stringify({ client_id: credentials.clientId, client_secret: credentials.clientSecret }));
 
     const handlerEnv: Record<string, string> = {
-      CREDENTIALS_SECRET_ID: LOCAL_SECRET_NAME,
+      ...(withDefault ? { CREDENTIALS_SECRET_ID: LOCAL_SECRET_NAME } : {}),
+      ...(named.length > 0 ? { CREDENTIAL_SETS: handlerCredentialSets(named, issuer.tokenUrl) } : {}),
       TOKEN_TABLE_NAME: settings.tableName,
       ...(issuer.standIn ? { WLL_TOKEN_URL: issuer.tokenUrl } : {}),
       // The handler's AWS calls go to the local services only, with dummy credentials
@@ -65,6 +80,10 @@ export async function startLocalServices(settings: StartSettings): Promise<Local
     await stop();
     throw error;
   }
+}
+
+function storeCredentials(secrets: SecretsManagerStandIn, secretId: string, credentials: ClientCredentials): void {
+  secrets.putSecretString(secretId, JSON.stringify({ client_id: credentials.clientId, client_secret: credentials.clientSecret }));
 }
 
 async function startDynamoDb(settings: StartSettings, stops: (() => Promise<void>)[]): Promise<LocalServices['dynamodb']> {

@@ -1,9 +1,8 @@
 import { loadConfig, type Config } from '../../lambda/config/load-config';
+import { StartError } from './start-error';
+import { readSetsRequest } from './start-sets';
 
-/** A reason `npm start` cannot run, said to the user in one message. */
-export class StartError extends Error {
-  override readonly name = 'StartError';
-}
+export { StartError };
 
 export const DEFAULT_PORT = 3000;
 export const LOCAL_TABLE_NAME = 'wll-token-vendor-local';
@@ -20,7 +19,10 @@ export interface StartSettings {
   readonly port: number;
   /** WLL client credentials; none: the local stand-in issuer. */
   readonly credentials?: ClientCredentials;
-  /** The function's configuration as the handler will read it (section 1 variables pass through). */
+  /**
+   * The function's configuration as the handler will read it (section 1 variables pass through), with
+   * its credential sets: `default` (unless --no-default-set) and those of --sets or CREDENTIAL_SETS.
+   */
   readonly config: Config;
   readonly tableName: string;
   /** A DynamoDB to use instead of starting DynamoDB Local. */
@@ -29,15 +31,24 @@ export interface StartSettings {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function readStartSettings(env: Env): StartSettings {
+/** `argv`: the options after `npm start --` (`--sets`, `--no-default-set`). */
+export function readStartSettings(env: Env, argv: readonly string[] = []): StartSettings {
   const port = parsePort(env.PORT);
   const credentials = readCredentials(env);
   const tableName = value(env.TOKEN_TABLE_NAME) ?? LOCAL_TABLE_NAME;
+  const sets = readSetsRequest(argv, env, { audience: env.WLL_AUDIENCE, allowed: env.WLL_ALLOWED_AUDIENCES });
+  if (credentials && sets.credentialSets !== undefined) {
+    throw new StartError(
+      'Credential sets under npm start get their tokens from the local stand-in issuer, each with credentials of its own: ' +
+        'unset WLL_CLIENT_ID and WLL_CLIENT_SECRET, or leave out --sets and CREDENTIAL_SETS to get real tokens for the default set.',
+    );
+  }
   let config: Config;
   try {
     config = loadConfig({
       ...env,
-      CREDENTIALS_SECRET_ID: LOCAL_SECRET_NAME,
+      CREDENTIALS_SECRET_ID: sets.withDefault ? LOCAL_SECRET_NAME : undefined,
+      CREDENTIAL_SETS: sets.credentialSets,
       TOKEN_TABLE_NAME: tableName,
       // The stand-in issuer replaces any token URL.
       WLL_TOKEN_URL: credentials ? env.WLL_TOKEN_URL : undefined,

@@ -29,6 +29,8 @@ describe('cdk.json', () => {
       monthlyTokenBudget: undefined,
       apiCloudWatchRole: false,
       credentialSets: undefined,
+      defaultCredentialSet: true,
+      apiResourcePolicyMaxLength: 8192,
     });
   });
 });

@@ -26,17 +26,25 @@ const functionProps = propertiesOf<{ Environment: { Variables: Record<string, un
 describe('the function', () => {
   it('gets CREDENTIAL_SETS in the shape of CONTRACT section 8, defaults left out, next to the default set', () => {
     const variables = resolver.resolve('Vendor', functionProps.Environment.Variables) as Record<string, string>;
+    // Created secrets go without secretId: they are named <CREDENTIAL_SETS_SECRET_PREFIX><set>, which the function reads.
     expect(JSON.parse(variables.CREDENTIAL_SETS!)).toEqual({
-      'eu-prod': { secretId: resolved(vendor.credentialSets[0]!.secret.secretArn) },
+      'eu-prod': {},
       'us-prod': { secretId: 'wll/us-prod', wllRegion: 'us' },
-      staging: { secretId: resolved(vendor.credentialSets[2]!.secret.secretArn), audience: 'staging.wlloyalty.net', allowedAudiences: ['staging.wlloyalty.net', 'wlloyalty.net'] },
+      staging: { audience: 'staging.wlloyalty.net', allowedAudiences: ['staging.wlloyalty.net', 'wlloyalty.net'] },
     });
+    expect(variables.CREDENTIAL_SETS_SECRET_PREFIX).toBe('Vendor-TokenVendor/');
     expect(variables.CREDENTIALS_SECRET_ID).toBe(resolved(vendor.secret.secretArn));
   });
 
-  it("has one alias per set, named after it, and the API's own alias, on the published current version", () => {
+  it("names the secrets it creates for sets <instance>/<set>, so the function finds them by name; the default set's keeps CloudFormation's name", () => {
+    const names = propertiesOf<{ Name?: string }>(template, 'AWS::SecretsManager::Secret').map((secret) => secret.Name);
+    expect(names.sort()).toEqual(['Vendor-TokenVendor/eu-prod', 'Vendor-TokenVendor/staging', undefined].sort());
+    template.allResources('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it("has one alias per set, named after it, and the API's and the schedule's own aliases, on the published current version", () => {
     const aliases = propertiesOf<{ Name: string; FunctionVersion: unknown; FunctionName: unknown }>(template, 'AWS::Lambda::Alias');
-    expect(aliases.map((alias) => alias.Name).sort()).toEqual(['api_gateway', 'eu-prod', 'staging', 'us-prod']);
+    expect(aliases.map((alias) => alias.Name).sort()).toEqual(['api_gateway', 'eu-prod', 'scheduled_refresh', 'staging', 'us-prod']);
     template.resourceCountIs('AWS::Lambda::Version', 1);
     const [versionId] = Object.keys(template.findResources('AWS::Lambda::Version'));
     for (const alias of aliases) {
@@ -56,6 +64,23 @@ describe('the function', () => {
     );
     expect(apiPermissions.length).toBeGreaterThan(0);
     for (const permission of apiPermissions) expect(JSON.stringify(permission.FunctionName)).toContain(aliasId!);
+  });
+
+  it('has the schedule invoke its own alias, not retried, and only EventBridge may invoke that alias', () => {
+    const [aliasId] = Object.keys(template.findResources('AWS::Lambda::Alias', { Properties: { Name: 'scheduled_refresh' } }));
+    const [ruleId, rule] = Object.entries(template.findResources('AWS::Events::Rule'))[0]!;
+    const [target] = (rule as { Properties: { Targets: Array<{ Arn: unknown; RetryPolicy: unknown }> } }).Properties.Targets;
+    expect(target).toMatchObject({ Arn: { Ref: aliasId }, RetryPolicy: { MaximumRetryAttempts: 0 } });
+    const onAlias = propertiesOf<{ FunctionName: unknown; Principal: string; SourceArn?: unknown }>(template, 'AWS::Lambda::Permission').filter(
+      (permission) => JSON.stringify(permission.FunctionName) === JSON.stringify({ Ref: aliasId }),
+    );
+    expect(onAlias).toEqual([expect.objectContaining({ Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] } })]);
+    // An alias has its own asynchronous invocation settings: Lambda would retry a failed run twice otherwise.
+    const configs = propertiesOf<{ Qualifier: unknown; MaximumRetryAttempts: number }>(template, 'AWS::Lambda::EventInvokeConfig');
+    expect(configs.map((config) => [resolver.resolve('Vendor', config.Qualifier), config.MaximumRetryAttempts]).sort()).toEqual([
+      ['$LATEST', 0],
+      ['scheduled_refresh', 0],
+    ]);
   });
 
   it("may read every set's secret and nothing else: created ones by ARN, one named by name with the -?????? suffix", () => {
@@ -102,11 +127,10 @@ describe('the API', () => {
     const root = { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } };
     const routes = (prefix: string) => [`execute-api:/prod/GET${prefix}/token`, `execute-api:/prod/POST${prefix}/token/refresh`];
     const allow = { Effect: 'Allow', Action: 'execute-api:Invoke' };
+    // The deploying account, whose principals identity policies decide for, is named once for every route.
     expect(api.Policy.Statement).toEqual([
-      { ...allow, Principal: root, Resource: routes('') },
+      { ...allow, Principal: root, Resource: [...routes('/sets/*'), ...routes('')].sort() },
       { ...allow, Principal: { AWS: 'arn:aws:iam::222222222222:role/partner' }, Resource: routes('/sets/eu-prod') },
-      { ...allow, Principal: root, Resource: routes('/sets/us-prod') },
-      { ...allow, Principal: root, Resource: routes('/sets/staging') },
       { ...allow, Principal: { AWS: '*' }, Resource: routes('/sets/staging'), Condition: { StringEquals: { 'aws:PrincipalOrgID': ['o-a1b2c3d4e5'] } } },
     ]);
   });

@@ -12,8 +12,11 @@ import {
   evaluate,
   keysOf,
   TEST_ENVIRONMENT,
+  topicDeployVerdicts,
+  topicsOf,
 } from '../support/iam/deploy-simulation';
 import { keyCallsOf } from '../support/iam/handler-permissions';
+import { topicCalls } from '../support/iam/topic-handler-permissions';
 import { resourcePolicyHolders } from '../support/iam/resource-policies';
 import { createApp } from './fixture';
 
@@ -33,6 +36,13 @@ function appStacks(): [string, CfnTemplate][] {
   return app.synth().stacks.map((stack) => [stack.stackName, stack.template as CfnTemplate]);
 }
 
+/** The app's stack with `-c alarmEmail=...`: a second key (the alarm topic's) and a topic policy. */
+function alarmEmailStack(): [string, CfnTemplate] {
+  const app = createApp({ context: { alarmEmail: 'ops@example.com' } });
+  const stack = new TokenVendorStack(app, 'WithAlarmEmail', readTokenVendorContext(app.node));
+  return [stack.stackName, app.synth().getStackByName(stack.stackName).template as CfnTemplate];
+}
+
 const NARROWED_TO = [`arn:aws:iam::${account}:role/cdk-*-cfn-exec-role-${account}-${region}`, `arn:aws:iam::${account}:role/TeamCloudFormationDeployRole`];
 
 function narrowedStack(): [string, CfnTemplate] {
@@ -48,7 +58,7 @@ const CANNOT_DENY_ITS_DEPLOYER: Record<string, string> = {
     'its Policy governs execute-api:Invoke; CloudFormation manages the API through the apigateway:* management API, which a REST API policy does not govern',
   'AWS::Lambda::Permission': "it adds an Allow for lambda:InvokeFunction to the function's policy, which holds no Deny; lambda:* management is IAM's alone",
 };
-const SIMULATED = new Set(['AWS::KMS::Key']);
+const SIMULATED = new Set(['AWS::KMS::Key', 'AWS::SNS::TopicPolicy']);
 
 /** The function role (from the function's Role) and its inline identity policies, resolved. */
 function functionRoleOf(template: CfnTemplate, env: DeployEnvironment): Caller {
@@ -65,17 +75,21 @@ function functionRoleOf(template: CfnTemplate, env: DeployEnvironment): Caller {
 // Synthesized once each: synthesis is the slow part.
 const APP_STACKS = appStacks();
 const NARROWED_STACK = narrowedStack();
+const ALARM_EMAIL_STACK = alarmEmailStack();
 
-describe.each([...APP_STACKS, NARROWED_STACK])('in stack %s', (stackName, template) => {
+describe.each([...APP_STACKS, NARROWED_STACK, ALARM_EMAIL_STACK])('in stack %s', (stackName, template) => {
   const env = environmentOf(stackName);
-  const [key] = keysOf(template, env);
+  // The table key: the key encrypting a table (the alarm topic's key, when there is one, encrypts none).
+  const key = keysOf(template, env).find((candidate) => candidate.tableNames.length > 0);
 
   it('holds no resource policy that could deny its deployer unseen: each is simulated, or cannot deny for a stated reason', () => {
     const unexplained = resourcePolicyHolders(template).filter(({ type }) => !SIMULATED.has(type) && CANNOT_DENY_ITS_DEPLOYER[type] === undefined);
     expect(unexplained).toEqual([]);
-    // The credentials secret has no resource policy; the table key is the one policy simulated.
-    expect(keysOf(template, env)).toHaveLength(1);
-    expect(key!.tableNames).toHaveLength(1);
+    // The credentials secret has no resource policy; the table key, and with alarmEmail the alarm
+    // topic's key and topic policy, are the policies simulated.
+    const withTopic = stackName === 'WithAlarmEmail';
+    expect(keysOf(template, env).map((candidate) => candidate.tableNames.length).sort()).toEqual(withTopic ? [0, 1] : [1]);
+    expect(topicsOf(template, env)).toHaveLength(withTopic ? 1 : 0);
   });
 
   it('lets every deployer with AdministratorAccess make every call the handlers make on the table key, for create, update and delete', async () => {
@@ -107,6 +121,49 @@ describe.each([...APP_STACKS, NARROWED_STACK])('in stack %s', (stackName, templa
     expect(role.identityPolicies.length).toBeGreaterThan(0);
     expect(await evaluate(key!, role, { action: 'kms:Decrypt', via: 'dynamodb' }, env)).toBe('Allowed');
     expect(await evaluate(key!, role, { action: 'kms:Decrypt', via: 'direct' }, env)).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('with alarmEmail: the alarm topic, its key and its topic policy', () => {
+  const [stackName, template] = ALARM_EMAIL_STACK;
+  const env = environmentOf(stackName);
+  const [alarmKey] = keysOf(template, env).filter((candidate) => candidate.tableNames.length === 0);
+  const [topic] = topicsOf(template, env);
+
+  it("lets every deployer with AdministratorAccess make every call the KMS key handler makes on the topic's key, for create, update and delete", async () => {
+    const verdicts = await deployVerdicts(alarmKey!, deployers, env);
+    expect(verdicts).toHaveLength(deployers.length * keyCallsOf(0).length);
+    expect(deniedCalls(verdicts)).toEqual([]);
+  });
+
+  it("denies an administrator of the account every use of the topic's key: the account manages it, CloudWatch alone uses it", async () => {
+    const admin: Caller = { name: 'admin', arn: `arn:aws:iam::${account}:role/Admin`, identityPolicies: [ADMINISTRATOR_ACCESS] };
+    for (const action of ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt']) {
+      expect([action, await evaluate(alarmKey!, admin, { action, via: 'direct' }, env)]).toEqual([action, 'ImplicitlyDenied']);
+    }
+  });
+
+  it('lets every deployer with AdministratorAccess make every call the SNS handlers make on the topic, for create, update and delete', async () => {
+    const verdicts = await topicDeployVerdicts(topic!, deployers, env);
+    expect(verdicts).toHaveLength(deployers.length * topicCalls().length);
+    expect(verdicts.filter((verdict) => verdict.result !== 'Allowed').map(({ call }) => `${call.operation} ${call.action}`)).toEqual([]);
+  });
+
+  it('would fail on a topic policy that locked the deployer out (a Deny for every principal but CloudWatch)', async () => {
+    const policy = topic!.policy as { Statement: unknown[] };
+    const lockingOut = {
+      Effect: 'Deny',
+      NotPrincipal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['sns:SetTopicAttributes', 'sns:DeleteTopic'],
+      Resource: topic!.arn,
+    };
+    const verdicts = await topicDeployVerdicts({ ...topic!, policy: { ...policy, Statement: [...policy.Statement, lockingOut] } }, deployers.slice(0, 1), env);
+    expect([...new Set(verdicts.filter((verdict) => verdict.result !== 'Allowed').map(({ call }) => `${call.operation} ${call.action}`))]).toEqual([
+      'create sns:SetTopicAttributes',
+      'update sns:SetTopicAttributes',
+      'delete sns:DeleteTopic',
+      'delete sns:SetTopicAttributes',
+    ]);
   });
 });
 

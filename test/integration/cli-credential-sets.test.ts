@@ -87,3 +87,21 @@ test('a malformed set name is exit 2 before anything is called', async () => {
   expectFailure(run, 2, /^wll-token: --set 'EU_prod' is not a credential set name: .*\(see wll-token --help\)\n$/);
   expect(lambda.invocations.length + lambda.refused).toBe(before);
 });
+
+test('a deployment without a default set is exit 4 with the same advice through either entry point', async () => {
+  const setsOnly = new CredentialSetsStandIn({ sets: ['eu-prod', 'us-staging'], withDefault: false });
+  const setsOnlyLambda = await LambdaInvokeStandIn.start({ functions: { [FUNCTION]: setsOnly.invoke }, credentials: [CREDENTIALS] });
+  const setsOnlyApi = await startLocalApi(setsOnly.api, 0);
+  try {
+    const env = childEnv({ ...LAMBDA_ENV, AWS_ENDPOINT_URL_LAMBDA: setsOnlyLambda.endpoint });
+    const viaFunction = await runCli(['--function', FUNCTION, '--region', 'eu-west-1'], env);
+    const viaUrl = await runCli(['--url', setsOnlyApi.url], env);
+
+    const advice = /pass credentialSet, or --set for wll-token, with the set's name/;
+    expectFailure(viaFunction, 4, advice);
+    expectFailure(viaUrl, 4, advice);
+    expect(viaUrl.stderr).toMatch(/^wll-token: request refused: /);
+  } finally {
+    await Promise.all([setsOnlyLambda.close(), setsOnlyApi.close()]);
+  }
+});

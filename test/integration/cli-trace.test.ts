@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { bundleFunction, type FunctionBundle } from '../../infra/function-code';
@@ -59,4 +59,43 @@ test('without a map, it says where it looked and how to get one', () => {
 
   expect(result.status).toBe(1);
   expect(result.stderr).toMatch(/^wll-token-trace: no source map at .*missing\.map: run `npm run build` \(or synth\) in the checkout that built the deployed code, or pass --map\.\n$/);
+});
+
+test("only the function's own bundle is rewritten: a layer's index.js and another file named like it stay as they are", () => {
+  const { line, column } = positionOf('"CREDENTIALS_SECRET_ID"');
+  const others = [
+    `    at a (/opt/nodejs/node_modules/some-layer/index.js:${line}:${column})`,
+    `    at b (/var/task/myindex.js:${line}:${column})`,
+    `    at c (/var/task/node_modules/dep/index.js:${line}:${column})`,
+  ];
+  const ours = `    at d (/var/task/index.js:${line}:${column})`;
+
+  const result = trace([...others, ours, ''].join('\n'));
+
+  expect(result.status).toBe(0);
+  const lines = result.stdout.split('\n');
+  expect(lines.slice(0, 3)).toEqual(others);
+  expect(lines[3]).toMatch(/^ {4}at d \(lambda\/([a-z-]+\/)?[a-z-]+\.ts:\d+:\d+\)$/);
+});
+
+test('a trace file that cannot be read is one clear line, exit 1', () => {
+  const missing = path.join(scratch, 'no-such-trace.txt');
+
+  const result = trace('', ['--map', bundle.map, missing]);
+
+  expect(result.status).toBe(1);
+  expect(result.stderr).toBe(`wll-token-trace: cannot read the trace file ${missing}: no such file (ENOENT).\n`);
+});
+
+test.each([
+  ['not JSON', 'this is not a source map'],
+  ['JSON that is not a source map', '{"hello":"world"}'],
+])('a map that is %s is one clear line, exit 1', (_what, content) => {
+  const bad = path.join(scratch, `bad-${_what.length}.map`);
+  writeFileSync(bad, content);
+
+  const result = trace('at x (/var/task/index.js:1:1)\n', ['--map', bad]);
+
+  expect(result.status).toBe(1);
+  expect(result.stderr).toMatch(/^wll-token-trace: .*bad-\d+\.map is not a source map .*: pass the index\.js\.map built with the deployed code\.\n$/);
 });

@@ -188,6 +188,20 @@ test('exit 1 (unexpected): something that is not the token vendor answers', asyn
   }
 });
 
+test('a reader that closes stdout at once (| head -c0) ends it quietly: no stack trace, the exit code of the outcome', async () => {
+  const run = await new Promise<CliRun>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'wll-token.js'), '--url', service.url], { cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader goes away before the token is written: the write fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout: '', stderr }));
+  });
+
+  expect(run).toMatchObject({ code: 0, stderr: '' });
+});
+
 describe('--refresh', () => {
   test('--replacing - (the refused token on stdin) gets its replacement; --replacing <sha256> of the replaced token gets the same one', async () => {
     // The default audience: staging's refusal in the exit-5 test above is remembered by the service for 5 minutes.

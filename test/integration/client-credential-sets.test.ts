@@ -192,8 +192,9 @@ describe('the HTTP client', () => {
 
     const error = await failure(viaHttp().getToken());
 
-    expect(error).toBeInstanceOf(ServiceAccessError);
-    expect(error.message).toMatch(/serves only \/sets\/<name>\/token, so pass credentialSet \(--set for wll-token\)/);
+    // The same refusal, and advice, as an unqualified invocation's (wll-token exits 4 for both).
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error.message).toMatch(/no default credential set\. \(pass credentialSet, or --set for wll-token, with the set's name\.\)$/);
   });
 
   test("a principal IAM refuses for the set's path is told about the per-set grant", async () => {
@@ -278,8 +279,11 @@ describe('createWllFetch with a set', () => {
     expect(() => createWllFetch({ tokens: viaLambda({ credentialSet: 'us-staging' }), credentialSet: 'eu-prod', baseUrl: wll.url })).toThrow(
       /createWllFetch is for credential set 'eu-prod', but tokens is a client of set 'us-staging'/,
     );
-    // A client of the default set has no credentialSet to compare; its answer says which set it is.
-    const wllFetch = createWllFetch({ tokens: viaHttp(), credentialSet: 'eu-prod', apiKey: API_KEY, baseUrl: wll.url });
+    expect(() => createWllFetch({ tokens: viaHttp(), credentialSet: 'eu-prod', baseUrl: wll.url })).toThrow(/but tokens is a client of set 'default'/);
+    // Tokens of a client that does not say its set: its answer says which set it is.
+    const plain = viaHttp();
+    const tokens = { getToken: () => plain.getToken(), refreshToken: () => plain.refreshToken() };
+    const wllFetch = createWllFetch({ tokens, credentialSet: 'eu-prod', apiKey: API_KEY, baseUrl: wll.url });
 
     await expect(wllFetch('members')).rejects.toThrow(/Refusing to send a token of credential set 'default' with createWllFetch for set 'eu-prod'/);
     expect(wll.requests).toEqual([]);

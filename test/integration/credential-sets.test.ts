@@ -1,4 +1,4 @@
-import { API_GATEWAY_ALIAS } from '../../lambda/entry/set-selection';
+import { API_GATEWAY_ALIAS, SCHEDULE_ALIAS } from '../../lambda/entry/set-selection';
 import { newClient, startHarness, type Harness } from '../support/harness';
 import { callApi, invokeDirect, lambdaContext, vendOrFail, type Handler } from '../support/lambda-runtime';
 import { capturedOutput } from '../support/log-capture';
@@ -163,12 +163,12 @@ describe('per set', () => {
 
     const refused = await invokeDirect(handler, {}, 'revoked');
     const others = await Promise.all([vendOrFail(handler, {}, 'us-prod'), vendOrFail(handler, {})]);
-    const scheduled = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext()).catch((error: Error) => error);
+    const scheduled = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext(20_000, SCHEDULE_ALIAS)).catch((error: Error) => error);
 
     expect(refused).toMatchObject({ ok: false, errorType: 'CredentialsError' });
     expect(others.map((r) => r.credentialSet)).toEqual(['us-prod', 'default']);
     // The run fails (the error alarm sees it) after refreshing every set it could.
-    expect(scheduled).toMatchObject({ name: 'CredentialsError' });
+    expect(scheduled).toMatchObject({ name: 'ScheduledRefreshError' });
     const lines = capturedOutput().slice(mark).split('\n').filter((line) => line.includes('"Scheduled refresh done"'));
     const bySet = Object.fromEntries(lines.map((line) => JSON.parse(line) as { credentialSet: string }).map((line) => [line.credentialSet, line]));
     expect(Object.keys(bySet).sort()).toEqual(['default', 'eu-prod', 'revoked', 'us-prod']);

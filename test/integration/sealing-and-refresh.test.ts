@@ -79,7 +79,7 @@ test('a malformed fingerprint is a 400 bad_request and a BadRequestError, and re
   expect(h.secrets.readsOf(h.secretName)).toBe(0);
 });
 
-test('each API answer logs who got which token: caller identity and fingerprint prefix, never the token or the signature', async () => {
+test('each API answer logs who got which token: the caller the event claims and the fingerprint prefix, never the token or the signature', async () => {
   const handler = h.loadHandler();
   const signature = 'f00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeed';
   const event = apiEvent({ query: { audience: 'staging.wlloyalty.net' } });
@@ -95,13 +95,17 @@ test('each API answer logs who got which token: caller identity and fingerprint 
     .filter((line) => line.includes('"Token vended"'))
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .slice(-2);
+  // Without credential sets API Gateway invokes the unqualified function, as any invoker of the
+  // default set can: the caller is what the event claims, and the line says so (CONTRACT section 8).
   expect(lines[0]).toMatchObject({
-    entry: 'api',
+    entry: 'invoke',
+    invokedFunctionArn: expect.stringMatching(/:function:[^:]+$/),
     audience: 'staging.wlloyalty.net',
     source: 'issuer',
     tokenSha256Prefix: sha256(token).slice(0, 12),
-    caller: { userArn: 'arn:aws:sts::123456789012:assumed-role/caller/session', accountId: '123456789012', sourceIp: '198.51.100.7' },
+    claimedCaller: { userArn: 'arn:aws:sts::123456789012:assumed-role/caller/session', accountId: '123456789012', sourceIp: '198.51.100.7' },
   });
+  expect(lines[0]).not.toHaveProperty('caller');
   expect(lines[1]).toMatchObject({ entry: 'invoke', invokedFunctionArn: expect.stringMatching(/^arn:aws:lambda:/) });
   expect(capturedOutput()).not.toContain(signature);
   expect(capturedOutput()).not.toContain('AKIAEXAMPLE');

@@ -145,8 +145,8 @@ test('the scheduled refresh keeps the default audience warm and renews due token
   const third = await h.loadHandler()(scheduled, lambdaContext());
 
   const unused = ['staging.wlloyalty.net', 'production.wlloyalty.net'];
-  expect(first).toEqual({ refreshed: ['wlloyalty.net'], current: [], unused, failed: [], minted: { today: 1, thisMonth: 1 } });
-  expect(second).toEqual({ refreshed: [], current: ['wlloyalty.net'], unused, failed: [], minted: { today: 1, thisMonth: 1 } });
+  expect(first).toEqual({ outcome: 'done', refreshed: ['wlloyalty.net'], current: [], unused, failed: [], minted: { today: 1, thisMonth: 1 } });
+  expect(second).toEqual({ outcome: 'done', refreshed: [], current: ['wlloyalty.net'], unused, failed: [], minted: { today: 1, thisMonth: 1 } });
   expect(third).toMatchObject({ refreshed: ['wlloyalty.net', 'staging.wlloyalty.net'], current: [], unused: ['production.wlloyalty.net'], failed: [] });
   expect(h.wll.requests).toBe(4);
 });

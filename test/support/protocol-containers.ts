@@ -55,24 +55,33 @@ export class ProtocolWorld {
   /**
    * A new container. `client` replaces the DynamoDB client (a closed port, a throttling one);
    * `clockAheadMs` sets its clock that far ahead of the world's (clock skew between hosts);
-   * `issuer` replaces the shared scripted issuer (one that records timings).
+   * `issuer` replaces the shared scripted issuer (one that records timings); `marginSeconds` is
+   * TOKEN_REFRESH_MARGIN_SECONDS (300).
    */
   container(
-    options: { client?: DynamoDBClient; leaseMs?: number; refreshAheadRatio?: number; clockAheadMs?: number; issuer?: TokenIssuer } = {},
+    options: {
+      client?: DynamoDBClient;
+      leaseMs?: number;
+      refreshAheadRatio?: number;
+      clockAheadMs?: number;
+      issuer?: TokenIssuer;
+      marginSeconds?: number;
+    } = {},
   ): Container {
     const client = options.client ?? this.dynamodb;
     const skew = options.clockAheadMs ?? 0;
     const now = skew === 0 ? this.now : () => this.now() + skew;
     const events = new RecordedEvents();
+    const marginSeconds = options.marginSeconds ?? 300;
     const cache = new SharedCache(
-      new DynamoDbTokenStore(this.tableName, 300, client, now),
+      new DynamoDbTokenStore(this.tableName, marginSeconds, client, now),
       new DynamoDbLeaseStore(this.tableName, client, now),
       new DynamoDbMintCounter(this.tableName, client, now),
       (operation) => events.unavailable.push(operation),
       { now },
     );
     const protocol = new TokenProtocol(
-      { refreshMarginSeconds: 300, leaseMs: options.leaseMs ?? 15_000, refreshAheadRatio: options.refreshAheadRatio ?? 0.25 },
+      { refreshMarginSeconds: marginSeconds, leaseMs: options.leaseMs ?? 15_000, refreshAheadRatio: options.refreshAheadRatio ?? 0.25 },
       { cache, issuer: options.issuer ?? this.issuer, events, now, random: () => 0.5 },
     );
     return { protocol, events };

@@ -16,13 +16,15 @@ export interface AdminApiRequest {
 /**
  * The WLL admin API on loopback, for the callers of `createWllFetch`: it accepts a request
  * whose bearer token is the current one (`isCurrent`) and the right API key, refuses any
- * other token with 401 and WLL-like error bodies, answers 403 on paths marked forbidden, and
- * echoes the body it got.
+ * other token with 401 and WLL-like error bodies, answers 403 on paths marked forbidden, redirects
+ * the paths it is told to, and echoes the body it got.
  */
 export class WllAdminApiStandIn {
   readonly requests: AdminApiRequest[] = [];
   /** Paths answered 403 (a valid token without the permission). */
   readonly forbidden = new Set<string>();
+  /** Paths answered with a redirect (status and Location), whatever the token: as a proxy in front of the API would. */
+  readonly redirects = new Map<string, { readonly status: number; readonly location: string }>();
 
   private constructor(
     private readonly server: Server,
@@ -56,6 +58,12 @@ export class WllAdminApiStandIn {
     const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
     let status: number;
     let answer: unknown;
+    const redirect = this.redirects.get(path);
+    if (redirect) {
+      this.requests.push({ method: req.method ?? 'GET', path, authorization, apiKey, body, status: redirect.status });
+      res.writeHead(redirect.status, { Location: redirect.location, 'Content-Type': 'text/plain' }).end('Moved');
+      return;
+    }
     if (this.options.apiKey !== undefined && apiKey !== this.options.apiKey) {
       [status, answer] = [401, { error: 'invalid_api_key', message: 'Missing or invalid API key' }];
     } else if (token === undefined || !this.options.isCurrent(token)) {

@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 // The README is the front door and docs/ holds the depth: a link that leads nowhere is a
-// newcomer's dead end. Every relative link (and image) in README.md and docs/*.md must name a
-// file that exists and, with a `#fragment`, a heading of that file as GitHub slugs it.
+// newcomer's dead end. Every relative link (and image) in README.md, CHANGELOG.md and docs/*.md
+// must name a file that exists and, with a `#fragment`, a heading of that file as GitHub slugs it.
+// The Python client's README is checked too.
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -13,7 +14,7 @@ function documents(): string[] {
     .readdirSync(path.join(ROOT, 'docs'))
     .filter((name) => name.endsWith('.md'))
     .map((name) => `docs/${name}`);
-  return ['README.md', ...docs.sort()];
+  return ['README.md', 'CHANGELOG.md', 'clients/python/README.md', ...docs.sort()];
 }
 
 /** Text outside fenced code blocks and inline code, where a `[x](y)` is a real link. */

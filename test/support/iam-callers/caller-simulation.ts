@@ -134,3 +134,41 @@ export async function simulate(request: SimulatedRequest): Promise<Decision> {
   if (result.resultType !== 'single') throw new Error(`Expected one resource, got ${result.resultType}`);
   return result.overallResult;
 }
+
+/** A request an AWS service makes on behalf of a resource of its own (EventBridge for a rule). */
+export interface ServiceRequest {
+  /** The service principal, such as events.amazonaws.com. */
+  readonly service: string;
+  /** The resource the service acts for (aws:SourceArn), and its account (aws:SourceAccount). */
+  readonly sourceArn: string;
+  readonly sourceAccount: string;
+  readonly action: string;
+  readonly resourceArn: string;
+  readonly resourceAccount: string;
+  readonly resourcePolicy: PolicyDocument;
+}
+
+/**
+ * Evaluates a service principal's request, with the context keys the service sets
+ * (aws:SourceArn, aws:SourceAccount): only a resource policy can allow it.
+ */
+export async function simulateService(request: ServiceRequest): Promise<Decision> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: request.service,
+        action: request.action,
+        resource: { resource: request.resourceArn, accountId: request.resourceAccount },
+        contextVariables: { 'aws:SourceArn': request.sourceArn, 'aws:SourceAccount': request.sourceAccount },
+      },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: request.resourcePolicy,
+    },
+    { simulationMode: 'Strict' },
+  );
+  if (result.resultType === 'error') throw new Error(`The simulation refused the request: ${JSON.stringify(result.errors)}`);
+  if (result.resultType !== 'single') throw new Error(`Expected one resource, got ${result.resultType}`);
+  return result.overallResult;
+}

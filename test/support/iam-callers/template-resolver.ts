@@ -147,6 +147,7 @@ export class TemplateResolver {
     if (resource.Type === 'AWS::IAM::Role' && attribute === 'Arn') return `arn:${partition}:iam::${account}:role/${this.ref(stack, logicalId)}`;
     if (resource.Type === 'AWS::Lambda::Version' && attribute === 'Version') return '1';
     if (resource.Type === 'AWS::ApiGateway::RestApi' && attribute === 'RootResourceId') return 'rootid';
+    if (resource.Type === 'AWS::Events::Rule' && attribute === 'Arn') return `arn:${partition}:events:${region}:${account}:rule/${stack}-${logicalId}`;
     if (attribute === 'Arn') return `arn:${partition}:test:${region}:${account}:${stack}/${logicalId}`;
     return `${stack}-${logicalId}-${attribute}`;
   }

@@ -57,6 +57,11 @@ export function arnOf(env: DeployEnvironment, template: CfnTemplate, logicalId: 
       return `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}-AbCdEf`;
     case 'AWS::SNS::Topic':
       return `arn:${partition}:sns:${region}:${account}:${name}`;
+    case 'AWS::CloudWatch::Alarm': {
+      // An alarm's ARN ends in its name, which the template gives.
+      const alarmName = resource.Properties?.AlarmName;
+      return `arn:${partition}:cloudwatch:${region}:${account}:alarm:${typeof alarmName === 'string' ? alarmName : name}`;
+    }
     default:
       throw new Error(`No ARN shape for ${resource.Type} (${logicalId}): add one to test/support/iam/cfn-intrinsics.ts.`);
   }

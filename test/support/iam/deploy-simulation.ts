@@ -1,6 +1,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { arnOf, type CfnTemplate, type DeployEnvironment, physicalNameOf, resolveIntrinsics } from './cfn-intrinsics';
 import { type KeyCall, keyCallsOf } from './handler-permissions';
+import { type TopicCall, topicCalls } from './topic-handler-permissions';
 
 /**
  * The deploy-permission check: every call CloudFormation's handlers make on a KMS key of a
@@ -134,4 +135,54 @@ export async function deployVerdicts(key: ResolvedKey, deployers: readonly Calle
 export function deniedCalls(verdicts: readonly CallVerdict[]): string[] {
   const denied = verdicts.filter((verdict) => verdict.result !== 'Allowed').map(({ call }) => `${call.operation} ${call.action} (${call.via})`);
   return [...new Set(denied)].sort();
+}
+
+/** An SNS topic of a template with the policy an AWS::SNS::TopicPolicy gives it, resolved. */
+export interface ResolvedTopic {
+  readonly arn: string;
+  readonly policy: unknown;
+}
+
+/** Every topic a topic policy of the template applies to, with that policy resolved in `env`. */
+export function topicsOf(template: CfnTemplate, env: DeployEnvironment): ResolvedTopic[] {
+  return Object.values(template.Resources)
+    .filter((resource) => resource.Type === 'AWS::SNS::TopicPolicy')
+    .flatMap((resource) => {
+      const policy = resolveIntrinsics(resource.Properties?.PolicyDocument, env, template);
+      return (resolveIntrinsics(resource.Properties?.Topics, env, template) as string[]).map((arn) => ({ arn, policy }));
+    });
+}
+
+/** One verdict of a deployer on a call on a topic. */
+export interface TopicVerdict {
+  readonly caller: string;
+  readonly call: TopicCall;
+  readonly result: string;
+}
+
+/** Every verdict of every deployer on every call the deploy makes on `topic`, over TLS as the AWS SDKs call. */
+export async function topicDeployVerdicts(topic: ResolvedTopic, deployers: readonly Caller[], env: DeployEnvironment): Promise<TopicVerdict[]> {
+  const verdicts: TopicVerdict[] = [];
+  for (const caller of deployers) {
+    for (const call of topicCalls()) {
+      const response = await runSimulation(
+        {
+          request: {
+            principal: caller.arn,
+            action: call.action,
+            resource: { resource: topic.arn, accountId: env.account },
+            contextVariables: { 'aws:PrincipalArn': caller.arn, 'aws:PrincipalAccount': caller.arn.split(':')[4]!, 'aws:SecureTransport': 'true' },
+          },
+          identityPolicies: caller.identityPolicies.map((policy) => ({ ...policy })),
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          resourcePolicy: topic.policy,
+        },
+        {},
+      );
+      if (response.resultType === 'error') throw new Error(`iam-simulate refused ${call.action}: ${JSON.stringify(response.errors)}`);
+      verdicts.push({ caller: caller.name, call, result: response.overallResult });
+    }
+  }
+  return verdicts;
 }

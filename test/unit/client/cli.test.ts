@@ -180,15 +180,17 @@ describe('--set <name>: the credential set', () => {
     expect(parseCliArgs(['--function', 'f', '--set', 'us-staging'])).toMatchObject({ credentialSet: 'us-staging' });
   });
 
-  test('without it the clients get no credentialSet at all (the default set)', async () => {
+  test('without it, or with --set default, the clients get no credentialSet at all (the default set)', async () => {
     const out = await run(['--function', 'vendor']);
+    const named = await run(['--url', 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/', '--set', 'default']);
 
     expect(out.made[0]).not.toHaveProperty('credentialSet');
+    expect(named.code).toBe(0);
+    expect(named.made[0]).not.toHaveProperty('credentialSet');
   });
 
   test.each([
     [['--function', 'f', '--set', 'EU'], /^wll-token: --set 'EU' is not a credential set name: a lowercase letter, then up to 39 lowercase letters, digits or hyphens, such as 'eu-prod'\./],
-    [['--function', 'f', '--set', 'default'], /^wll-token: --set 'default' is the set used when there is none: leave --set out for it\./],
     [['--function', 'f', '--set', ''], /^wll-token: --set is empty\./],
     [['--function', 'f', '--set'], /argument missing/],
   ])('%j is a usage error, before any client is made', async (argv, message) => {
@@ -209,5 +211,34 @@ describe('--set <name>: the credential set', () => {
     const out = await run(['--function', 'vendor', '--set', 'eu-prod', '--json'], { ...RESULT, credentialSet: 'eu-prod' });
 
     expect(JSON.parse(out.stdout)).toMatchObject({ credentialSet: 'eu-prod' });
+  });
+});
+
+describe('stray arguments are described, never quoted', () => {
+  const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjbGllbnQifQ.c2lnbmF0dXJlLXNlY3JldC1wYXJ0';
+  const OPAQUE = 'opaque-secret-part-0123456789abcdefghij';
+
+  test.each([
+    [['--url', 'https://x.example.com/', '--refresh', JWT], /unexpected positional argument 4, after --refresh: what looks like a token \(a JWT\) \(\d+ characters, not repeated here\)/],
+    [['--url', 'https://x.example.com/', '--refresh', '--replacing', '-', OPAQUE], /unexpected positional argument 6: what looks like a token or a key/],
+    [['--function', 'f', 'extra'], /unexpected positional argument 3: a value \(5 characters, not repeated here\); wll-token takes options only/],
+    [['--function', 'f', `--${OPAQUE}`], /Unknown option of \d+ characters/],
+    [['--function', 'f', '--token=secret-part'], /Unknown option '--token' \(its value is not repeated here\)/],
+    [['--function', 'f', '--refresh=secret-part'], /Option '--refresh' does not take an argument/],
+    [['--url', JWT], /--url got what looks like a token \(a JWT\)/],
+    [['--function', 'f', '--set', `${OPAQUE.toUpperCase()}_KEY`], /--set what looks like a token or a key \(\d+ characters, not repeated here\) is not a credential set name/],
+  ])('%#: exit 2, the kind and place said', async (argv, message) => {
+    const out = await run(argv);
+
+    expect(out.code).toBe(EXIT_CODES.usage);
+    expect(out.stderr).toMatch(message);
+    expect(out.stderr).not.toMatch(/secret-part|c2lnbmF0dXJl/);
+    expect(out.made).toEqual([]);
+  });
+
+  test('a stray token after --refresh says how to pass a refused token instead', async () => {
+    const out = await run(['--url', 'https://x.example.com/', '--refresh', JWT]);
+
+    expect(out.stderr).toContain('printf \'%s\' "$TOKEN" | wll-token ... --refresh --replacing -');
   });
 });

@@ -4,7 +4,7 @@ import 'aws-sdk-client-mock-jest';
 import { checkedCredentialSet } from '../../../client/credential-set';
 import { tokenSha256 } from '../../../client/fingerprint';
 import { errorFromFunctionPayload, errorFromHttpAnswer, errorFromMissingAlias } from '../../../client/error-mapping';
-import { BadRequestError, ConfigurationError, ServiceAccessError } from '../../../client/errors';
+import { BadRequestError, ConfigurationError, ServiceAccessError, UnexpectedError } from '../../../client/errors';
 import { apiBaseUrl, createHttpTokenClient } from '../../../client/http-client';
 import { createTokenClient } from '../../../client/lambda-client';
 import { createWllFetch } from '../../../client/wll-fetch';
@@ -42,7 +42,6 @@ describe('set names are checked when a client is made', () => {
     ['eu/prod', /not a credential set name/],
     ['', /not a credential set name/],
     ['a'.repeat(41), /not a credential set name/],
-    ['default', /credentialSet 'default' is the set used when there is none: leave credentialSet out for it\./],
   ])('%j', (credentialSet, message) => {
     expect(() => createTokenClient({ functionName: 'f', credentialSet })).toThrow(message);
     expect(() => createHttpTokenClient({ url: API, credentialSet })).toThrow(message);
@@ -75,7 +74,7 @@ describe('the Lambda client', () => {
     expect(inputs.map((input) => input.Qualifier)).toEqual(['eu-prod', 'eu-prod', undefined]);
     expect(inputs[2]).not.toHaveProperty('Qualifier');
     expect(tokens.credentialSet).toBe('eu-prod');
-    expect(client().credentialSet).toBeUndefined();
+    expect(client().credentialSet).toBe('default');
   });
 
   test('a functionName naming another qualifier is refused; the same one is fine', () => {
@@ -237,5 +236,72 @@ describe('createWllFetch with credentialSet', () => {
     await createWllFetch({ tokens: fakeTokens(RESULT), credentialSet: 'eu-prod', fetch })('https://api.wlloyalty.net/v1/b');
 
     expect(sent.map((s) => s.url.pathname)).toEqual(['/v1/a', '/v1/b']);
+  });
+});
+
+describe('a client of the default set expects the default set, and every client its audience', () => {
+  const lambdaClient = (options: { credentialSet?: string; audience?: string } = {}) =>
+    createTokenClient({ functionName: 'wll-token-vendor', client: new LambdaClient({ region: 'eu-west-1' }), ...options });
+  const httpClient = (fetch: typeof globalThis.fetch, options: { credentialSet?: string; audience?: string } = {}) =>
+    createHttpTokenClient({ url: API, credentials: CREDENTIALS, fetch, ...options });
+
+  test("an unqualified Lambda client refuses another set's answer", async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode({ ...RESULT, credentialSet: 'eu-prod' }) as never });
+
+    const error = (await lambdaClient().getToken().catch((e: unknown) => e)) as Error;
+
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toMatch(/^Function wll-token-vendor answered with a token of credential set 'eu-prod', not 'default' as asked/);
+    expect(error.message).not.toContain('tok-abc');
+  });
+
+  test("an HTTP client without credentialSet refuses another set's answer from /token", async () => {
+    const { fetch } = recordingFetch(() => Response.json({ ...RESULT, credentialSet: 'eu-prod' }));
+
+    const error = (await httpClient(fetch).getToken().catch((e: unknown) => e)) as Error;
+
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toMatch(/answered with a token of credential set 'eu-prod', not 'default' as asked/);
+  });
+
+  test("credentialSet: 'default' is the default set: no Qualifier, /token, and pinned", async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode({ ...RESULT, credentialSet: 'default' }) as never });
+    const { fetch, sent } = recordingFetch(() => Response.json({ ...RESULT, credentialSet: 'default' }));
+    const viaLambda = lambdaClient({ credentialSet: 'default' });
+    const viaHttp = httpClient(fetch, { credentialSet: 'default' });
+
+    await expect(viaLambda.getToken()).resolves.toMatchObject({ credentialSet: 'default' });
+    await expect(viaHttp.getToken()).resolves.toMatchObject({ credentialSet: 'default' });
+
+    expect(lambda.commandCalls(InvokeCommand)[0]?.args[0].input).not.toHaveProperty('Qualifier');
+    expect(sent[0]?.url.pathname).toBe('/prod/token');
+    expect([viaLambda.credentialSet, viaHttp.credentialSet]).toEqual(['default', 'default']);
+    expect(() => createWllFetch({ tokens: viaLambda, credentialSet: 'default' })).not.toThrow();
+    expect(() => createWllFetch({ tokens: lambdaClient({ credentialSet: 'eu-prod' }), credentialSet: 'default' })).toThrow(
+      /createWllFetch is for credential set 'default', but tokens is a client of set 'eu-prod'/,
+    );
+  });
+
+  test("createWllFetch pinned to default never sends another set's token", async () => {
+    const fetch = jest.fn(() => Promise.resolve(new Response('{}')));
+    const wll = createWllFetch({ tokens: fakeTokens({ ...RESULT, credentialSet: 'eu-prod' } as TokenResult), credentialSet: 'default', baseUrl: 'https://api.example.com/v1/', fetch });
+
+    await expect(wll('members')).rejects.toThrow(/Refusing to send a token of credential set 'eu-prod' with createWllFetch for set 'default'/);
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  test('a token for another audience than the one asked for is refused by both clients', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode({ ...RESULT, credentialSet: 'default' }) as never });
+    const { fetch } = recordingFetch(() => Response.json({ ...RESULT, credentialSet: 'default' }));
+
+    const errors = await Promise.all([
+      lambdaClient({ audience: 'staging.wlloyalty.net' }).getToken().catch((e: unknown) => e as Error),
+      httpClient(fetch, { audience: 'staging.wlloyalty.net' }).getToken().catch((e: unknown) => e as Error),
+    ]);
+
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(UnexpectedError);
+      expect((error as Error).message).toMatch(/answered with a token for audience 'wlloyalty\.net', not 'staging\.wlloyalty\.net' as asked: .*The token was not used\./);
+    }
   });
 });

@@ -2,6 +2,7 @@ import {
   errorFromCallFailure,
   errorFromFunctionPayload,
   errorFromHttpAnswer,
+  networkErrorCode,
   retryAfterFromHeader,
   retryAfterFromMessage,
 } from '../../../client/error-mapping';
@@ -157,7 +158,10 @@ describe('a call that failed before an answer', () => {
     expect(mapped).toBeInstanceOf(ServiceAccessError);
     expect(mapped.message).toMatch(message);
     expect(mapped.retryable).toBe(retryable);
-    expect(mapped.cause).toBe(error);
+    // A copy of what is safe to keep (name, message, code, AWS metadata), with the same network code.
+    expect(mapped.cause).toBeInstanceOf(Error);
+    expect((mapped.cause as Error).name).toBe((error).name);
+    expect(networkErrorCode(mapped.cause)).toBe(networkErrorCode(error));
   });
 });
 

@@ -50,7 +50,8 @@ test('GET {url}/token, signed with SigV4 for execute-api in the host name region
 });
 
 test('the audience is a signed query parameter; refreshToken POSTs /token/refresh with the held token\'s fingerprint', async () => {
-  const { fetch, sent } = fakeFetch();
+  const staging = () => Response.json({ ...RESULT, audience: 'staging.wlloyalty.net' });
+  const { fetch, sent } = fakeFetch(staging(), staging());
   const tokens = createHttpTokenClient({ url: API, audience: 'staging.wlloyalty.net', credentials: CREDENTIALS, fetch });
 
   await tokens.getToken();
@@ -143,4 +144,30 @@ describe('the API URL', () => {
 
     expect(verify(sent[0] as Sent, 'us-east-1').ok).toBe(true);
   });
+});
+
+describe('timeoutMs', () => {
+  test.each([[-1], [0], [Number.NaN], [Number.POSITIVE_INFINITY], [2 ** 31], [1.5], ['5000']])('%p is refused when the client is made', (timeoutMs) => {
+    const made = () => createHttpTokenClient({ url: API, credentials: CREDENTIALS, timeoutMs: timeoutMs as number });
+
+    expect(made).toThrow(RangeError);
+    expect(made).toThrow(/^timeoutMs must be a whole number of milliseconds from 1 to 2147483647/);
+  });
+
+  test('the longest timeout a timer can hold is accepted', () => {
+    expect(() => createHttpTokenClient({ url: API, credentials: CREDENTIALS, timeoutMs: 2 ** 31 - 1 })).not.toThrow();
+  });
+
+  test('bounds the credential lookup too: a provider that never answers costs timeoutMs, then a named error', async () => {
+    const { fetch, calls } = fakeFetch();
+    const hanging = () => new Promise<typeof CREDENTIALS>(() => undefined);
+    const tokens = createHttpTokenClient({ url: API, credentials: hanging, timeoutMs: 200, fetch });
+
+    await expect(tokens.getToken()).rejects.toMatchObject({
+      name: 'ServiceAccessError',
+      retryable: true,
+      message: expect.stringMatching(/^Finding AWS credentials to call the token API at .* took more than 200 ms \(timeoutMs\)/) as unknown,
+    });
+    expect(calls).not.toHaveBeenCalled();
+  }, 5_000);
 });

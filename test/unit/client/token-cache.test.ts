@@ -240,3 +240,44 @@ test('clear forgets the token', async () => {
 
   await expect(next).resolves.toMatchObject({ accessToken: 'token-2' });
 });
+
+describe('elapsed time comes from a monotonic clock, not the wall clock', () => {
+  afterEach(() => jest.useRealTimers());
+
+  /** A cache on the default clocks (faked), holding a token for an hour. */
+  async function holding() {
+    jest.useFakeTimers({ now: T0 });
+    const { fetch, call } = scriptedFetch();
+    const cache = new TokenCache(fetch);
+    const first = cache.get();
+    call(0).resolve(result('token-1', 3600));
+    await first;
+    return { fetch, call, cache };
+  }
+
+  test('a token is not served past its life when the wall clock steps back', async () => {
+    const { fetch, call, cache } = await holding();
+
+    // An hour passes, then NTP (or an operator) sets the wall clock back two hours.
+    jest.advanceTimersByTime(3600 * 1000);
+    jest.setSystemTime(Date.now() - 2 * 3600 * 1000);
+    const renewed = cache.get();
+
+    expect(fetch).toHaveBeenCalledTimes(2);
+    call(1).resolve(result('token-2', 3600));
+    await expect(renewed).resolves.toMatchObject({ accessToken: 'token-2', expiresIn: 3600 });
+  });
+
+  test('expiresIn is not stretched by a wall clock stepped back, nor cut by one stepped forward', async () => {
+    const { fetch, cache } = await holding();
+
+    jest.advanceTimersByTime(600 * 1000);
+    jest.setSystemTime(Date.now() - 2 * 3600 * 1000);
+    const back = await cache.get();
+    jest.setSystemTime(Date.now() + 5 * 3600 * 1000);
+    const forward = await cache.get();
+
+    expect([back.expiresIn, forward.expiresIn]).toEqual([3000, 3000]);
+    expect(fetch).toHaveBeenCalledTimes(1);
+  }, 5_000);
+});

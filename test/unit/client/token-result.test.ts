@@ -1,6 +1,6 @@
 import type { TokenResult as FunctionTokenResult } from '../../../lambda/entry/token-result';
 import { ConfigurationError, UnexpectedError } from '../../../client/errors';
-import { checkAnsweredSet, parseTokenResult, type TokenResult } from '../../../client/token-result';
+import { checkAnswered, parseTokenResult, type TokenResult } from '../../../client/token-result';
 
 /**
  * The clients declare the service's answer themselves, so their published types need nothing
@@ -44,7 +44,7 @@ describe('an answer for another set than the one asked for is refused', () => {
   test('the default set answering for eu-prod: a ConfigurationError naming both, never the token', () => {
     const error = (() => {
       try {
-        return checkAnsweredSet(parsed('default'), 'eu-prod', 'Alias eu-prod of function f', 'add the set');
+        return checkAnswered(parsed('default'), { credentialSet: 'eu-prod' }, 'Alias eu-prod of function f', 'add the set');
       } catch (e) {
         return e;
       }
@@ -59,8 +59,21 @@ describe('an answer for another set than the one asked for is refused', () => {
   test.each([
     ['the same set', 'eu-prod', 'eu-prod'],
     ['an older deployment that does not say', undefined, 'eu-prod'],
-    ['no set asked for (today\'s behaviour)', 'eu-prod', undefined],
+    ['a set the client cannot know (a qualified functionName without credentialSet)', 'eu-prod', undefined],
   ])('%s is accepted', (_what, answered, asked) => {
-    expect(checkAnsweredSet(parsed(answered), asked, 'The service', 'fix')).toEqual(parsed(answered));
+    expect(checkAnswered(parsed(answered), { credentialSet: asked }, 'The service', 'fix')).toEqual(parsed(answered));
   });
+});
+
+test.each([
+  ['a line break', 'tok-abc\r\nX-Injected: secret-part'],
+  ['a NUL', 'tok-abc\u0000secret-part'],
+  ['a space', 'tok-abc secret-part'],
+  ['a non-ASCII character', 'tok-ä-secret-part'],
+])('an accessToken with %s is not a token result, and the message does not quote it', (_what, accessToken) => {
+  const parse = () => parseTokenResult({ ...ANSWER, accessToken }, 'The service');
+
+  expect(parse).toThrow(UnexpectedError);
+  expect(parse).toThrow(/accessToken is not a bearer token an HTTP header can carry/);
+  expect(parse).not.toThrow(/secret-part/);
 });

@@ -151,6 +151,22 @@ describe('CREDENTIAL_SETS (CONTRACT section 8)', () => {
     expect(configError({ ...sets({}), CREDENTIALS_SECRET_ID: undefined }).message).toMatch(/CREDENTIALS_SECRET_ID is not set/);
   });
 
+  test('with CREDENTIAL_SETS_SECRET_PREFIX, a set without secretId reads the secret named <prefix><set>; one with secretId keeps its own', () => {
+    const config = loadConfig({
+      ...sets({ 'eu-prod': {}, 'us-prod': { secretId: 'wll/us', wllRegion: 'us' } }),
+      CREDENTIAL_SETS_SECRET_PREFIX: 'WllTokenVendor-TokenVendor/',
+    });
+    expect(config.credentialSets.map((set) => [set.name, set.credentialsSecretId])).toEqual([
+      ['default', REQUIRED.CREDENTIALS_SECRET_ID],
+      ['eu-prod', 'WllTokenVendor-TokenVendor/eu-prod'],
+      ['us-prod', 'wll/us'],
+    ]);
+    expect(configError(sets({ 'eu-prod': {} })).message).toBe(
+      "CREDENTIAL_SETS set 'eu-prod' key secretId is missing: give the name or ARN of the set's Secrets Manager secret " +
+        '(or set CREDENTIAL_SETS_SECRET_PREFIX, for secrets named <prefix>eu-prod).',
+    );
+  });
+
   const fifty = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`set-${i}`, { secretId: `wll/${i}` }]));
 
   test.each<[string, unknown, RegExp]>([

@@ -144,6 +144,28 @@ test('while Secrets Manager fails, the last credentials read serve for up to an 
   expect(failures.at(-1)).toEqual({ servedStale: false });
 });
 
+test("a read with no time left asks nobody and is no Secrets Manager failure (issue 22 item 4: no false SecretUnavailable)", async () => {
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: SECRET });
+  const credentials = source();
+
+  await expect(credentials.get(now - 1)).rejects.toThrow(/^Could not read secret wll\/credentials: this invocation had no time left to read it: try again\.$/);
+  expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 0);
+  expect(failures).toEqual([]);
+  // Nor is it remembered as one: the next call with time reads at once.
+  await expect(credentials.get(later())).resolves.toMatchObject({ clientId: 'id-1' });
+});
+
+test("with credentials in hand and no time left, the last credentials serve, and nothing is counted", async () => {
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: SECRET });
+  const credentials = source();
+  await credentials.get(later());
+  now += 5 * MINUTE;
+
+  await expect(credentials.get(now)).resolves.toMatchObject({ clientId: 'id-1' });
+  expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+  expect(failures).toEqual([]);
+});
+
 test('a malformed value fails at once, even with credentials in hand: the operator changed it', async () => {
   secrets.on(GetSecretValueCommand).resolvesOnce({ SecretString: SECRET }).resolves({ SecretString: '{"client_id": ""}' });
   const credentials = source();

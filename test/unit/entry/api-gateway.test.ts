@@ -12,7 +12,8 @@ import {
 } from '../../../lambda/core/errors';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { CredentialSet } from '../../../lambda/config/credential-sets';
-import { errorResponse, isApiGatewayEvent, parseApiEvent } from '../../../lambda/entry/api-gateway';
+import { errorResponse, isApiGatewayEvent, parseApiEvent, tokenResponse } from '../../../lambda/entry/api-gateway';
+import type { TokenResult } from '../../../lambda/entry/token-result';
 import { API_GATEWAY_ALIAS } from '../../../lambda/entry/set-selection';
 import { apiEvent } from '../../support/lambda-runtime';
 
@@ -94,6 +95,36 @@ test('other paths are 404 and other methods 405', () => {
   expect(() => route({ method: 'DELETE', path: '/token' })).toThrow(MethodNotAllowedError);
 });
 
+test.each<[string, string, boolean]>([
+  ['JSON naming another audience on the refresh route', '{"audience": "staging.wlloyalty.net"}', false],
+  ['an empty JSON object', '{}', false],
+  ['a form body', 'audience=staging.wlloyalty.net', false],
+  ['base64 bytes', 'e30=', true],
+])('a request body (%s) is a BadRequestError that says to use the query (CONTRACT section 5)', (_what, body, isBase64Encoded) => {
+  const refresh = { ...apiEvent({ method: 'POST', path: '/token/refresh', query: { audience: 'wlloyalty.net' } }), body, isBase64Encoded };
+  const get = { ...apiEvent(), body, isBase64Encoded };
+  const setRefresh = { ...setEvent('eu-prod', 'POST', '/sets/{name}/token/refresh'), body, isBase64Encoded };
+
+  const cases = [
+    [refresh, ARN, 'POST /token/refresh'],
+    [get, ARN, 'GET /token'],
+    [setRefresh, API_ARN, 'POST /sets/eu-prod/token/refresh'],
+  ] as const;
+  for (const [event, arn, route] of cases) {
+    expect(() => parseApiEvent(event, SETS, arn)).toThrow(
+      new BadRequestError(
+        `${route} takes no request body: its parameters go in the query string, such as ` +
+          `?audience=staging.wlloyalty.net${event.httpMethod === 'POST' ? '&replacesTokenSha256=<hex SHA-256 of the refused token>' : ''}; send the request without a body.`,
+      ),
+    );
+  }
+});
+
+test('an empty body is no body: the request is served', () => {
+  expect(parseApiEvent({ ...apiEvent({ method: 'POST', path: '/token/refresh' }), body: '' }, SETS, ARN).request.forceRefresh).toBe(true);
+  expect(parseApiEvent({ ...apiEvent(), body: null }, SETS, ARN).set).toBe(DEFAULT_SET);
+});
+
 const NON_STRINGS: [string, unknown][] = [
   ['a number', 5],
   ['an array', ['x']],
@@ -151,4 +182,29 @@ test('anything unexpected becomes an internal error that shows the request id, n
   expect(error.message).toMatch(/request id req-42/);
   expect(error.message).not.toMatch(/secret detail/);
   expect(error.cause).toBeInstanceOf(TypeError);
+});
+
+const RESULT: TokenResult = {
+  accessToken: 'token',
+  tokenType: 'Bearer',
+  expiresAt: '2026-11-30T12:00:00.000Z',
+  expiresIn: 86_100,
+  audience: 'wlloyalty.net',
+  source: 'memory',
+  credentialSet: 'default',
+};
+const SHA = 'a'.repeat(64);
+
+test.each<[string, Partial<TokenResult>, { forceRefresh: boolean; replacesTokenSha256?: string }, string | undefined]>([
+  ['a plain GET', {}, { forceRefresh: false }, undefined],
+  ['a refresh that minted', { source: 'issuer' }, { forceRefresh: true, replacesTokenSha256: SHA }, 'minted'],
+  ['a refresh without a fingerprint that minted', { source: 'issuer' }, { forceRefresh: true }, 'minted'],
+  ['a refresh whose refused token was replaced already', { source: 'cache' }, { forceRefresh: true, replacesTokenSha256: SHA }, 'already-replaced'],
+  ['a refresh without a fingerprint of a token under a minute old', { source: 'memory' }, { forceRefresh: true }, 'skipped-recent'],
+])('%s: the answer says what the refresh did (X-Token-Refresh: %s)', (_what, result, request, outcome) => {
+  const response = tokenResponse({ ...RESULT, ...result }, request);
+
+  expect(response.statusCode).toBe(200);
+  expect(response.headers).toEqual({ ...NO_STORE, ...(outcome === undefined ? {} : { 'X-Token-Refresh': outcome }) });
+  expect(JSON.parse(response.body)).toEqual({ ...RESULT, ...result });
 });
