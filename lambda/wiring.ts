@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Config, CredentialSet } from './config/load-config';
+import { executionRoleCredentials } from './credentials/execution-role';
 import { SecretsManagerCredentials } from './credentials/secrets-manager';
 import { WllTokenIssuer } from './issuer/wll-token-issuer';
 import { DynamoDbLeaseStore } from './table/lease-store';
@@ -14,9 +15,10 @@ import { TokenService } from './protocol/token-service';
 /**
  * Every AWS call is bounded by an abort signal from the caller's deadline (lambda/core/deadline.ts);
  * a connection that cannot be opened fails within a second. The SDK's own retries (3
- * attempts in all) cover brief throttling within that bound.
+ * attempts in all) cover brief throttling within that bound. The credentials are the execution
+ * role's, as Lambda provides them (credentials/execution-role.ts), not the SDK's whole default chain.
  */
-const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout: 1_000 } };
+const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout: 1_000 }, credentials: executionRoleCredentials() };
 
 /**
  * Wires one token service per credential set to AWS and WLL; built once per container.
