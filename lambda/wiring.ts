@@ -1,7 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Config, CredentialSet } from './config/load-config';
-import { executionRoleCredentials } from './credentials/execution-role';
 import { SecretsManagerCredentials } from './credentials/secrets-manager';
 import { WllTokenIssuer } from './issuer/wll-token-issuer';
 import { DynamoDbLeaseStore } from './table/lease-store';
@@ -15,10 +14,12 @@ import { TokenService } from './protocol/token-service';
 /**
  * Every AWS call is bounded by an abort signal from the caller's deadline (lambda/core/deadline.ts);
  * a connection that cannot be opened fails within a second. The SDK's own retries (3
- * attempts in all) cover brief throttling within that bound. The credentials are the execution
- * role's, as Lambda provides them (credentials/execution-role.ts), not the SDK's whole default chain.
+ * attempts in all) cover brief throttling within that bound. The clients take the SDK's default
+ * credentials: in the deployed bundle that name resolves to the execution role's credentials as
+ * Lambda provides them (credentials/execution-role.ts, infra/function-code.ts); run unbundled
+ * (npm start, the in-process tests) it is the SDK's whole chain, profiles included.
  */
-const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout: 1_000 }, credentials: executionRoleCredentials() };
+const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout: 1_000 } };
 
 /**
  * Wires one token service per credential set to AWS and WLL; built once per container.

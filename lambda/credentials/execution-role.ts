@@ -10,8 +10,9 @@
  * The SDK's default chain also reads profiles, SSO, web identity tokens, credential processes and
  * instance metadata, none of which a Lambda function has: bundled, it is 130 kB of code that every
  * cold start compiles (docs/benchmark.md#cold-start). The bundle resolves the SDK's
- * `@aws-sdk/credential-provider-node` to this module (infra/function-code.ts), and wiring.ts passes
- * these credentials to the clients, so that the tests, which do not bundle, use them too.
+ * `@aws-sdk/credential-provider-node` to this module (infra/function-code.ts), so the deployed
+ * function's clients get these; run unbundled (npm start, the in-process tests), the function keeps
+ * the SDK's whole chain, as CONTRACT section 1 says of the standard variables.
  */
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
@@ -47,7 +48,6 @@ export function executionRoleCredentials(): CredentialsProvider {
 
 /**
  * The name the SDK clients import the default chain by (`@aws-sdk/credential-provider-node`),
- * which the bundle resolves here. wiring.ts passes its own credentials, so the clients never
- * call it; were a new client to rely on it, it would get the same credentials.
+ * which the bundle resolves here: every client of the deployed function gets these credentials.
  */
 export const defaultProvider = (): CredentialsProvider => executionRoleCredentials();
