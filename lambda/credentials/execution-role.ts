@@ -16,6 +16,7 @@
  */
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
+import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
 import { CredentialsProviderError } from '@smithy/core/config';
 
 type CredentialsProvider = ReturnType<typeof fromEnv>;
@@ -49,5 +50,9 @@ export function executionRoleCredentials(): CredentialsProvider {
 /**
  * The name the SDK clients import the default chain by (`@aws-sdk/credential-provider-node`),
  * which the bundle resolves here: every client of the deployed function gets these credentials.
+ * Memoized, as the SDK's own default chain is: the SDK memoizes credentials a caller passes, but
+ * not what its default provider returns, so without this every signed request (8 concurrent first
+ * calls: 21) would fetch from the container credentials endpoint again.
  */
-export const defaultProvider = (): CredentialsProvider => executionRoleCredentials();
+export const defaultProvider = (): CredentialsProvider =>
+  memoizeIdentityProvider(executionRoleCredentials(), isIdentityExpired, doesIdentityRequireRefresh) as CredentialsProvider;
