@@ -2,10 +2,13 @@
  * `npm run bench [a] [b] [c] [d] [e] [freeze|no-freeze] [lease-on|lease-off]`: issuer
  * requests, wasted tokens, back-offs and latency of the token vendor with many
  * containers, with the cross-container lease on and off and containers frozen between
- * invocations or not, side by side; writes docs/bench/<scenario>.svg. See docs/benchmark.md.
+ * invocations or not, side by side; writes docs/bench/<scenario>.svg.
+ * `npm run bench -- cold [variants] [instructions] [rounds=N]`: what a new container costs
+ * (cold-start-scenario.ts). Without a scenario named, all of them. See docs/benchmark.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { coldStartOptions, coldStartScenario, isColdStartArgument } from './cold-start-scenario';
 import { ISSUER_DELAY_MS, startEnvironment } from './environment';
 import { formatTable, wastedTokens, type ScenarioResult } from './report';
 import {
@@ -58,20 +61,29 @@ const MODE_FILTERS: Record<string, (mode: Mode) => boolean> = {
   'lease-off': (m) => !m.lease,
 };
 
+/** The cold-start scenario: its own stand, its own report (cold-start-scenario.ts). */
+const COLD = 'cold';
+
 const PICTURES_DIR = path.join(__dirname, '..', 'docs', 'bench');
 
 async function main(): Promise<void> {
   // The orchestrator's own SDK client (creating tables) would warn about Node 20 on every run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const args = process.argv.slice(2);
-  const unknown = args.filter((arg) => !(arg in SCENARIOS) && !(arg in MODE_FILTERS));
+  const unknown = args.filter((arg) => !(arg in SCENARIOS) && !(arg in MODE_FILTERS) && arg !== COLD && !isColdStartArgument(arg));
   if (unknown.length > 0) {
-    throw new Error(`Unknown argument(s) ${unknown.join(', ')}: give scenario letters (${Object.keys(SCENARIOS).join(', ')}) and optionally ${Object.keys(MODE_FILTERS).join(', ')}.`);
+    throw new Error(
+      `Unknown argument(s) ${unknown.join(', ')}: give scenario letters (${Object.keys(SCENARIOS).join(', ')}) and optionally ${Object.keys(MODE_FILTERS).join(', ')}, ` +
+        `or ${COLD} and optionally variants, instructions, rounds=N.`,
+    );
   }
   const chosen = args.filter((arg) => arg in SCENARIOS);
-  const names = chosen.length > 0 ? chosen : Object.keys(SCENARIOS);
+  const everything = chosen.length === 0 && !args.includes(COLD);
+  const names = everything ? Object.keys(SCENARIOS) : chosen;
   const filters = args.filter((arg) => arg in MODE_FILTERS).map((arg) => MODE_FILTERS[arg]!);
   const startedAt = Date.now();
+  if (everything || args.includes(COLD)) await coldStartScenario(coldStartOptions(args));
+  if (names.length === 0) return;
   const env = await startEnvironment();
   const results: ScenarioResult[] = [];
   try {

@@ -14,7 +14,10 @@ import { TokenService } from './protocol/token-service';
 /**
  * Every AWS call is bounded by an abort signal from the caller's deadline (lambda/core/deadline.ts);
  * a connection that cannot be opened fails within a second. The SDK's own retries (3
- * attempts in all) cover brief throttling within that bound.
+ * attempts in all) cover brief throttling within that bound. The clients take the SDK's default
+ * credentials: in the deployed bundle that name resolves to the execution role's credentials as
+ * Lambda provides them (credentials/execution-role.ts, infra/function-code.ts); run unbundled
+ * (npm start, the in-process tests) it is the SDK's whole chain, profiles included.
  */
 const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout: 1_000 } };
 

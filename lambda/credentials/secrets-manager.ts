@@ -166,6 +166,8 @@ function describeReadFailure(secretId: string, error: unknown): CredentialsError
     AbortError: 'Secrets Manager did not answer in the time this invocation had: try again; if it persists, check the Secrets Manager endpoint and the function network',
     TimeoutError: 'Secrets Manager did not answer in the time this invocation had: try again; if it persists, check the Secrets Manager endpoint and the function network',
   };
+  // The SDK found no AWS credentials to sign the call with: Secrets Manager was never asked.
+  if (name === 'CredentialsProviderError') advice[name] = `the function has no usable AWS credentials to ask Secrets Manager with: ${(error as Error).message}`;
   const what = advice[name] ?? `Secrets Manager answered ${name}: try again; if it persists, check the Secrets Manager service health`;
   return new CredentialsError('unavailable', `Could not read secret ${secretId}: ${what}.`, { cause: error });
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -6,7 +6,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
-import { functionBuildDir, functionCode, packageRoot } from '../../infra/function-code';
+import { FUNCTION_BUNDLE_BUDGET_BYTES, functionBuildDir, functionCode, packageRoot } from '../../infra/function-code';
 import { TokenVendorStack } from '../../infra/token-vendor-stack';
 import { createApp } from './fixture';
 
@@ -73,6 +73,26 @@ describe('in this checkout, the stack deploys the source bundled at synth', () =
     expect(external).toEqual([]);
     // Minified: under one line per kilobyte (esbuild's readable output has one every few dozen bytes).
     expect(code.split('\n').length).toBeLessThan(code.length / 1000 + 5);
+  });
+
+  it(`stays within its budget of ${FUNCTION_BUNDLE_BUDGET_BYTES} bytes: what slows a cold start grows the bundle first`, () => {
+    const bytes = statSync(path.join(assetDir, 'index.js')).size;
+    if (bytes > FUNCTION_BUNDLE_BUDGET_BYTES) {
+      throw new Error(
+        `The function's bundle is ${bytes} bytes, over its budget of ${FUNCTION_BUNDLE_BUDGET_BYTES} (FUNCTION_BUNDLE_BUDGET_BYTES in infra/function-code.ts). ` +
+          '`npm run bench -- cold` lists its largest packages and measures the cold start: cut what grew, or raise the budget with the cost it measured in docs/benchmark.md.',
+      );
+    }
+    expect(bytes).toBeLessThanOrEqual(FUNCTION_BUNDLE_BUDGET_BYTES);
+  });
+
+  it('holds nothing the function never runs: no HTTP/2, no credential process, profile, SSO or STS provider', () => {
+    const code = readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+    const required = new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!));
+    expect(required).not.toContain('node:http2');
+    expect(required).not.toContain('node:child_process');
+    // Names only the SDK's default credential chain carries (its SSO, web identity and STS clients).
+    for (const marker of ['AssumeRoleWithWebIdentity', 'sso_start_url', 'credential_process']) expect(code).not.toContain(marker);
   });
 
   it('is the same bundle as dist/function/index.js, whose source map is kept there without the sources', () => {

@@ -39,6 +39,8 @@ export interface ProxiedCall {
   readonly operation: string;
   readonly at: number;
   readonly fault: Fault['kind'];
+  /** The access key id the call was signed with (SigV4 `Credential=`), if it was signed. */
+  readonly accessKeyId?: string;
 }
 
 /** DynamoDB's own errors, as it sends them (AWS JSON 1.0, `__type` with the service prefix). */
@@ -183,7 +185,8 @@ export class FaultProxy {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.includes('.') ? target.slice(target.lastIndexOf('.') + 1) : target || `${req.method} ${req.url}`;
     const fault = this.choose(operation);
-    this.calls.push({ operation, at: Date.now(), fault: fault.kind });
+    const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+    this.calls.push({ operation, at: Date.now(), fault: fault.kind, accessKeyId });
     switch (fault.kind) {
       case 'hang':
         this.held.add(res);

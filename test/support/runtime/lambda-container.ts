@@ -108,6 +108,8 @@ interface RuntimeProcess {
   readonly child: ChildProcess;
   readonly startedAt: number;
   ready: boolean;
+  /** From the process's start to its first request for an event, in ms. */
+  initDurationMs?: number;
   initTimer?: NodeJS.Timeout;
 }
 
@@ -173,14 +175,19 @@ export class LambdaContainer {
     return result;
   }
 
-  /** Starts the runtime ahead of the first invocation (as provisioned concurrency does) and waits until it is ready. */
-  async init(): Promise<void> {
+  /**
+   * Starts the runtime ahead of the first invocation (as provisioned concurrency does) and waits
+   * until it is ready; resolves to the runtime's init duration in ms (process start to its first
+   * request for an event).
+   */
+  async init(): Promise<number> {
     if (!this.runtime) this.spawnRuntime();
     const giveUpAt = Date.now() + (this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS) + 1_000;
     while (!this.runtime?.ready) {
       if (Date.now() > giveUpAt || !this.runtime) throw new Error(`${this.label}: the runtime did not become ready:\n${this.outputText()}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    return this.runtime.initDurationMs ?? 0;
   }
 
   stats(): ContainerStats {
@@ -261,6 +268,7 @@ export class LambdaContainer {
       runtime.ready = true;
       clearTimeout(runtime.initTimer);
       const initDurationMs = Date.now() - runtime.startedAt;
+      runtime.initDurationMs = initDurationMs;
       for (const pending of this.queue) if (pending.coldStart) pending.initDurationMs = initDurationMs;
     }
     this.dispatch();

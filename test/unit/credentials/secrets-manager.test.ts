@@ -180,6 +180,8 @@ test.each([
   ['DecryptionFailure', /could not decrypt it/],
   ['InvalidRequestException', /scheduled for deletion/],
   ['ThrottlingException', /answered ThrottlingException: try again/],
+  // The SDK found no AWS credentials: Secrets Manager was never asked, its health is not the question.
+  ['CredentialsProviderError', /no usable AWS credentials to ask Secrets Manager with: aws says no\.$/],
 ])('%s becomes a CredentialsError saying what to do', async (name, message) => {
   secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('aws says no'), { name }));
 
