@@ -166,7 +166,8 @@ export class TokenProtocol {
       if (remembered && replacesSha256 !== undefined && !isReplacement(remembered)) this.refuse(k.key, replacesSha256);
       const stored = await this.readTable(k, deadline);
       if (stored.token && replacesSha256 !== undefined && !isReplacement(stored.token)) this.refuse(k.key, replacesSha256);
-      const current = longestLived(remembered, this.servable(stored.token));
+      // The read may have taken long enough (up to its call cap) for the remembered token to fall to the margin.
+      const current = longestLived(this.servable(remembered), this.servable(stored.token));
       if (current && isReplacement(current)) {
         this.remember(k.key, current);
         return { token: current, source: current === remembered ? 'memory' : 'cache', waitedMs: 0 };
@@ -310,12 +311,16 @@ export class TokenProtocol {
     // Another flight of this container may be asking already (without the table there is no
     // lease to say so): its token, if it suits, saves a request. The wait is ours to bound:
     // their request runs to their deadline, and an early refresh has at most its budget.
-    const asking = this.issuing.get(k.key);
+    // Several flights may wait on one request: when it fails, the first to wake asks again and
+    // the others wait for that request in turn, so there is still one at a time.
     const waitStartedAt = this.now();
-    const waited = asking && (await settledBy(asking.catch(() => undefined), issuerBy, waitStartedAt));
-    if (asking && !waited) throw gaveUpWaiting(this.now() - waitStartedAt);
-    const theirs = waited?.value;
-    if (theirs && request.acceptable(theirs)) return { token: theirs, source: 'memory', waitedMs: 0 };
+    for (let asking = this.issuing.get(k.key); asking; asking = this.issuing.get(k.key)) {
+      const waited = await settledBy(asking.catch(() => undefined), issuerBy, this.now());
+      if (!waited) throw gaveUpWaiting(this.now() - waitStartedAt);
+      const theirs = waited.value;
+      if (theirs && request.acceptable(theirs)) return { token: theirs, source: 'memory', waitedMs: 0 };
+      if (this.issuing.get(k.key) === asking) break;
+    }
     const issuing = this.deps.issuer.issue({ credentials: k.credentials, audience: k.audience, deadlineMs: issuerBy });
     this.issuing.set(k.key, issuing);
     const issued = await issuing.finally(() => {

@@ -225,10 +225,14 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREAC
 
 /**
  * False only when DynamoDB surely did not apply the call: it refused it (a 4xx error such
- * as throttling, a failed condition or access denied) or no connection was ever made.
+ * as throttling, a failed condition or access denied) or no connection was ever made, on the
+ * call's only attempt. The error is the last attempt's: when the SDK retried, an earlier
+ * attempt may have been applied (a 500 or a reset after DynamoDB wrote it) whatever the last met.
  */
 export function mayHaveBeenApplied(error: unknown): boolean {
-  const details = error as { $fault?: unknown; code?: unknown; cause?: { code?: unknown } } | null;
+  const details = error as { $fault?: unknown; code?: unknown; cause?: { code?: unknown }; $metadata?: { attempts?: unknown } } | null;
+  const attempts = details?.$metadata?.attempts;
+  if (typeof attempts === 'number' && attempts > 1) return true;
   if (details?.$fault === 'client') return false;
   const code = details?.code ?? details?.cause?.code;
   return !(typeof code === 'string' && NOT_SENT.has(code));
