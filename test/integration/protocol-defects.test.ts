@@ -3,11 +3,11 @@ import { RateLimitedError } from '../../lambda/core/errors';
 import type { IssueRequest, TokenIssuer } from '../../lambda/issuer/wll-token-issuer';
 import type { IssuedToken } from '../../lambda/core/token';
 import { tokenSha256 } from '../../lambda/core/token-fingerprint';
-import { DynamoDbTokenStore } from '../../lambda/table/token-store';
 import { DynamoDbCallFaults } from '../support/dynamodb-call-faults';
 import { localDynamoDbClient } from '../support/dynamodb-local';
 import { FaultProxy } from '../support/runtime/fault-proxy';
 import { ProtocolWorld } from '../support/protocol-containers';
+import { numberThat, until } from '../support/summary-matchers';
 
 /**
  * The defects of issue 17, each reproduced the way the review did: the real adapters against
@@ -25,30 +25,6 @@ afterEach(() => world.close());
 
 const HOUR = 3_600_000;
 
-/** "tok-<n>" for the issuer's n-th token, so summaries read the same in every run. */
-function tokenName(token: IssuedToken | string | undefined): string | undefined {
-  const value = typeof token === 'string' ? token : token?.accessToken;
-  if (value === undefined) return undefined;
-  for (let n = 1; n <= world.issuer.requests.length; n += 1) if (world.issuer.token(n) === value) return `tok-${n}`;
-  return 'unknown';
-}
-
-/** The token the table holds for the default key, by name. */
-async function tableToken(): Promise<string | undefined> {
-  const k = world.key();
-  const stored = await new DynamoDbTokenStore(world.tableName, 300, world.dynamodb, world.now).get(k.key, k.seal, AbortSignal.timeout(2_000));
-  return tokenName(stored.token);
-}
-
-/** The shared count of tokens minted this month, as the table holds it. */
-async function mintCount(): Promise<number> {
-  const month = new Date(world.now()).toISOString().slice(0, 7);
-  const { Item } = await world.dynamodb.send(
-    new GetItemCommand({ TableName: world.tableName, Key: { pk: { S: `mints#${world.key().credentialsRef}#${month}` } }, ConsistentRead: true }),
-  );
-  return Number(Item?.total?.N ?? 0);
-}
-
 async function leaseItem() {
   const { Item } = await world.dynamodb.send(
     new GetItemCommand({ TableName: world.tableName, Key: { pk: { S: `lease#${world.key().key}` } }, ConsistentRead: true }),
@@ -56,24 +32,8 @@ async function leaseItem() {
   return { id: Item?.leaseId?.S, untilMs: Number(Item?.leaseUntil?.N ?? 0) };
 }
 
-/** Matches a number that passes `test`, and shows `description` in a failure's diff. */
-function numberThat(description: string, test: (actual: number) => boolean) {
-  return {
-    $$typeof: Symbol.for('jest.asymmetricMatcher'),
-    asymmetricMatch: (actual: unknown) => typeof actual === 'number' && test(actual),
-    toAsymmetricMatcher: () => description,
-  };
-}
 const below = (limit: number) => numberThat(`< ${limit}`, (actual) => actual < limit);
 const atLeast = (limit: number) => numberThat(`>= ${limit}`, (actual) => actual >= limit);
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > giveUpAt) throw new Error('the awaited condition never held');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; tookMs: number }> {
   const started = Date.now();
@@ -95,10 +55,10 @@ describe('1. a token paid for is always stored and counted', () => {
 
     expect(faults.applied).toEqual(['GetItemCommand throttle']);
     expect({
-      forced: tokenName(forced.token),
-      table: await tableToken(),
-      mintCount: await mintCount(),
-      newContainer: { token: tokenName(later.token), source: later.source },
+      forced: world.tokenName(forced.token),
+      table: await world.tableToken(),
+      mintCount: await world.mintCount(),
+      newContainer: { token: world.tokenName(later.token), source: later.source },
       issuerRequests: world.issuer.requests.length,
       forcedTookTheLease: lease.id !== firstLease.id,
       leaseLetGo: lease.untilMs === 0,
@@ -126,7 +86,7 @@ describe('1. a token paid for is always stored and counted', () => {
 
       const due = await timed(() => protocol.serve(world.key(), world.deadline(), world.now()));
 
-      expect({ tookMs: due.tookMs, source: due.value.source, token: tokenName(due.value.token), mintCount: await mintCount(), writesHung: proxy.count('PutItem', 'hang') }).toEqual({
+      expect({ tookMs: due.tookMs, source: due.value.source, token: world.tokenName(due.value.token), mintCount: await world.mintCount(), writesHung: proxy.count('PutItem', 'hang') }).toEqual({
         tookMs: below(3_000),
         source: 'issuer',
         token: 'tok-2',
@@ -152,11 +112,11 @@ describe('2. an acquisition DynamoDB applied but answered late', () => {
 
     expect(faults.applied).toEqual(['UpdateItemCommand lostAnswer']);
     expect({
-      first: tokenName(first.token),
-      table: await tableToken(),
-      mintCount: await mintCount(),
+      first: world.tokenName(first.token),
+      table: await world.tableToken(),
+      mintCount: await world.mintCount(),
       leaseLetGo: lease.untilMs === 0,
-      next: typeof next.value === 'string' ? next.value : { token: tokenName(next.value.token), source: next.value.source },
+      next: typeof next.value === 'string' ? next.value : { token: world.tokenName(next.value.token), source: next.value.source },
       nextTookMs: next.tookMs,
       issuerRequests: world.issuer.requests.length,
     }).toEqual({
@@ -186,7 +146,7 @@ describe('3. memory only moves forward (concurrent invocations in one environmen
     const later = await protocol.serve(world.key(), world.deadline(), world.now());
 
     expect(faults.applied).toEqual(['GetItemCommand slowAnswer']);
-    expect({ forced: tokenName(forced.token), staleRead: tokenName(plain.token), later: tokenName(later.token), table: await tableToken() }).toEqual({
+    expect({ forced: world.tokenName(forced.token), staleRead: world.tokenName(plain.token), later: world.tokenName(later.token), table: await world.tableToken() }).toEqual({
       forced: 'tok-2',
       staleRead: 'tok-1',
       later: 'tok-2',
@@ -207,7 +167,7 @@ describe('3. memory only moves forward (concurrent invocations in one environmen
     ]);
     const later = await protocol.serve(world.key(), world.deadline(), world.now());
 
-    expect({ staleRead: tokenName(plain.token), forced: tokenName(forced.token), later: tokenName(later.token) }).toEqual({
+    expect({ staleRead: world.tokenName(plain.token), forced: world.tokenName(forced.token), later: world.tokenName(later.token) }).toEqual({
       staleRead: 'tok-1',
       forced: 'tok-2',
       later: 'tok-2',
@@ -227,8 +187,8 @@ describe('4. without a lease, a caller holding a servable token waits at most 3 
     const due = await timed(() => protocol.serve(world.key(), world.deadline(), world.now()));
     await forced;
 
-    expect({ token: tokenName(due.value.token), tookMs: due.tookMs, issuerRequests: world.issuer.requests.length }).toEqual({
-      token: tokenName(current.token),
+    expect({ token: world.tokenName(due.value.token), tookMs: due.tookMs, issuerRequests: world.issuer.requests.length }).toEqual({
+      token: world.tokenName(current.token),
       tookMs: below(3_000),
       issuerRequests: 2,
     });

@@ -2,9 +2,9 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CredentialsError, IssuerError, RateLimitedError } from '../../lambda/core/errors';
 import type { IssuedToken } from '../../lambda/core/token';
 import { tokenSha256 } from '../../lambda/core/token-fingerprint';
-import { DynamoDbTokenStore } from '../../lambda/table/token-store';
 import { DynamoDbCallFaults } from '../support/dynamodb-call-faults';
 import { ProtocolWorld } from '../support/protocol-containers';
+import { numberThat, until } from '../support/summary-matchers';
 
 /**
  * Issue 22, item 1: the SDK's own retry of a conditional write DynamoDB already applied.
@@ -24,27 +24,6 @@ afterEach(() => world.close());
 
 const ANSWERS = [500, 'reset'] as const;
 
-/** "tok-<n>" for the issuer's n-th token, so summaries read the same in every run. */
-function tokenName(token: IssuedToken | undefined): string | undefined {
-  if (!token) return undefined;
-  for (let n = 1; n <= world.issuer.requests.length; n += 1) if (world.issuer.token(n) === token.accessToken) return `tok-${n}`;
-  return 'unknown';
-}
-
-async function tableToken(): Promise<string | undefined> {
-  const k = world.key();
-  const stored = await new DynamoDbTokenStore(world.tableName, 300, world.dynamodb, world.now).get(k.key, k.seal, AbortSignal.timeout(2_000));
-  return tokenName(stored.token);
-}
-
-async function mintCount(): Promise<number> {
-  const month = new Date(world.now()).toISOString().slice(0, 7);
-  const { Item } = await world.dynamodb.send(
-    new GetItemCommand({ TableName: world.tableName, Key: { pk: { S: `mints#${world.key().credentialsRef}#${month}` } }, ConsistentRead: true }),
-  );
-  return Number(Item?.total?.N ?? 0);
-}
-
 async function leaseLetGo(): Promise<boolean> {
   const { Item } = await world.dynamodb.send(
     new GetItemCommand({ TableName: world.tableName, Key: { pk: { S: `lease#${world.key().key}` } }, ConsistentRead: true }),
@@ -59,34 +38,18 @@ async function leaseLetGo(): Promise<boolean> {
 async function outcomeOf(call: () => Promise<{ token: IssuedToken; source: string }>) {
   const started = Date.now();
   const outcome = await call().then(
-    (served) => ({ token: tokenName(served.token), source: served.source }),
+    (served) => ({ token: world.tokenName(served.token), source: served.source }),
     (error: Error) => ({ error: error.name, remembered: /recently|remembered/.test(error.message) }),
   );
   return { ...outcome, seconds: Math.round((Date.now() - started) / 100) / 10 };
 }
 
-/** Matches a number that passes `test`, and shows `description` in a failure's diff. */
-function numberThat(description: string, test: (actual: number) => boolean) {
-  return {
-    $$typeof: Symbol.for('jest.asymmetricMatcher'),
-    asymmetricMatch: (actual: unknown) => typeof actual === 'number' && test(actual),
-    toAsymmetricMatcher: () => description,
-  };
-}
 /**
  * Well inside the 8 s deadline and the 15 s lease a misread acquisition makes everyone wait
  * for; each call takes milliseconds on an idle machine, and the first test of the file also
  * pays for warming up.
  */
 const QUICK = numberThat('< 5 s', (actual) => actual < 5);
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > giveUpAt) throw new Error('the awaited condition never held');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('a lease acquisition applied, answered with a failure and retried by the SDK', () => {
   test.each(ANSWERS)('(answer %s) is our own acquisition: A mints at once, B and C are served from the table', async (answer) => {
@@ -109,8 +72,8 @@ describe('a lease acquisition applied, answered with a failure and retried by th
       b: resultB,
       c: resultC,
       issuerRequests: world.issuer.requests.length,
-      table: await tableToken(),
-      mintCount: await mintCount(),
+      table: await world.tableToken(),
+      mintCount: await world.mintCount(),
       leaseLetGo: await leaseLetGo(),
     }).toEqual({
       a: { token: 'tok-1', source: 'issuer', seconds: QUICK },
@@ -139,7 +102,7 @@ describe('the count of a mint whose update was applied, answered with a failure 
     expect({
       served,
       forced,
-      mintCount: await mintCount(),
+      mintCount: await world.mintCount(),
       reported: events.mints.map((mint) => mint.count?.thisMonth),
     }).toEqual({
       served: { token: 'tok-1', source: 'issuer', seconds: QUICK },
@@ -159,7 +122,7 @@ describe('a token write applied, answered with a failure and retried', () => {
     const next = await outcomeOf(() => world.container().protocol.serve(world.key(), world.deadline(), world.now()));
 
     expect(faults.applied).toEqual([`PutItemCommand appliedThenFailed ${answer}`]);
-    expect({ served, next, table: await tableToken(), issuerRequests: world.issuer.requests.length }).toEqual({
+    expect({ served, next, table: await world.tableToken(), issuerRequests: world.issuer.requests.length }).toEqual({
       served: { token: 'tok-1', source: 'issuer', seconds: QUICK },
       next: { token: 'tok-1', source: 'cache', seconds: QUICK },
       table: 'tok-1',
@@ -178,7 +141,7 @@ describe('a token write applied, answered with a failure and retried', () => {
     const alsoRefused = await outcomeOf(() => world.container().protocol.forceRefresh(world.key(), sha256, world.deadline()));
 
     expect(faults.applied).toEqual([`PutItemCommand appliedThenFailed ${answer}`]);
-    expect({ forced, alsoRefused, table: await tableToken(), mintCount: await mintCount() }).toEqual({
+    expect({ forced, alsoRefused, table: await world.tableToken(), mintCount: await world.mintCount() }).toEqual({
       forced: { token: 'tok-2', source: 'issuer', seconds: QUICK },
       alsoRefused: { token: 'tok-2', source: 'cache', seconds: QUICK },
       table: 'tok-2',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { IssuedToken } from '../../lambda/core/token';
 import { tokenCacheKey } from '../../lambda/protocol/cache-key';
 import { DynamoDbLeaseStore } from '../../lambda/table/lease-store';
 import { credentialsRef, DynamoDbMintCounter } from '../../lambda/table/mint-counter';
@@ -85,6 +86,30 @@ export class ProtocolWorld {
       { cache, issuer: options.issuer ?? this.issuer, events, now, random: () => 0.5 },
     );
     return { protocol, events };
+  }
+
+  /** "tok-<n>" for the issuer's n-th token, so test summaries read the same in every run. */
+  tokenName(token: IssuedToken | string | undefined): string | undefined {
+    const value = typeof token === 'string' ? token : token?.accessToken;
+    if (value === undefined) return undefined;
+    for (let n = 1; n <= this.issuer.requests.length; n += 1) if (this.issuer.token(n) === value) return `tok-${n}`;
+    return 'unknown';
+  }
+
+  /** The token the table holds for the default key, by name. */
+  async tableToken(): Promise<string | undefined> {
+    const k = this.key();
+    const stored = await new DynamoDbTokenStore(this.tableName, 300, this.dynamodb, this.now).get(k.key, k.seal, AbortSignal.timeout(2_000));
+    return this.tokenName(stored.token);
+  }
+
+  /** The shared count of tokens minted this month for the default credentials, as the table holds it. */
+  async mintCount(): Promise<number> {
+    const month = new Date(this.now()).toISOString().slice(0, 7);
+    const { Item } = await this.dynamodb.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: `mints#${this.key().credentialsRef}#${month}` } }, ConsistentRead: true }),
+    );
+    return Number(Item?.total?.N ?? 0);
   }
 
   /** A deadline `ms` from now, by this world's clock. */
