@@ -5,6 +5,8 @@ import {
   parseIssuerQuotaHeaders,
   type QuotaBucket,
 } from '../../../lambda/issuer/quota-headers';
+// The simulation's seeded generator, so a failure can be reproduced from the seed.
+import { seededRandom } from '../../sim/environment/seeded-random';
 
 const NOW_MS = 1_800_000_000_000;
 const DOCUMENTED_EXAMPLE = 'b=per_hour;q=10;r=7;t=3540,b=per_day;q=100;r=93;t=86340';
@@ -343,18 +345,6 @@ describe('lowestRemainingPercent', () => {
 });
 
 describe('never throws, always finite (random inputs)', () => {
-  /** A small deterministic generator, so a failure can be reproduced from the seed. */
-  function mulberry32(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   // Characters that matter to the grammar, plus digits, letters and latin-1 noise
   // (header values are ByteStrings: nothing above U+00FF, no CR, LF or NUL).
   const ALPHABET = 'bqrtBQRT=;,- _.+e0123456789xX\tGMTSunNov:é\u00ff';
@@ -382,7 +372,7 @@ describe('never throws, always finite (random inputs)', () => {
   }
 
   test('2,000 random header sets', () => {
-    const random = mulberry32(20_250_611);
+    const random = seededRandom(20_250_611);
     const valid: Record<string, string> = {
       'Auth0-Client-Quota-Limit': DOCUMENTED_EXAMPLE,
       'Auth0-Organization-Quota-Limit': 'b=per_hour;q=50;r=25;t=1800',
@@ -412,7 +402,7 @@ describe('never throws, always finite (random inputs)', () => {
   });
 
   test('random nowMs values, NaN and Infinity included, never leak into the report', () => {
-    const random = mulberry32(7);
+    const random = seededRandom(7);
     const nows = [Number.NaN, Infinity, -Infinity, -1, 0, Number.MAX_SAFE_INTEGER, ...Array.from({ length: 20 }, () => random() * 1e16)];
 
     for (const nowMs of nows) {
